@@ -1,0 +1,27 @@
+//! The Moobius wire protocol as typed values: frames a client sends, events it receives.
+//!
+//! Serde only, no actors and no I/O: every other part of the crate (the client runtime, the
+//! services, the local platform) speaks through these types. Decoding goes straight from text to
+//! the typed value; encoding writes exactly what the reference SDK writes (`null` fields are left
+//! out, which PROTOCOL.md counts as equal).
+
+mod action;
+mod error;
+mod event;
+mod frame;
+mod message;
+mod secret;
+mod types;
+mod update;
+
+pub use action::{ActionBody, ActionKind, ButtonClick, MenuItemClick};
+pub use error::{DecodeError, DecodeErrorKind};
+pub use event::{Event, Incoming, PlatformError, Receipt, ReceiptKind, ResumeGap, UnknownEvent};
+pub use frame::{AUTH_ORIGIN, BuildError, ClickedMessage, Frame, Request, Resume, UpdatePayload, now_millis};
+pub use message::{MessageBody, MessageContent};
+pub use secret::Secret;
+pub use types::{
+    BottomButton, Button, CanvasItem, ChannelInfo, Character, ClickArgument, Context, Dialog, Display,
+    InputComponent, InputType, MenuItem, StyleItem,
+};
+pub use update::{UpdateBody, UpdateContent};
