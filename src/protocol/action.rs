@@ -1,10 +1,10 @@
 //! Actions: what a user does (join, leave, click, refresh, fetch) as sent and as received.
 
+use super::body::BodyWire;
 use super::error::{DecodeError, parse};
 use super::types::{ClickArgument, Context};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
-use std::borrow::Cow;
 use std::fmt;
 
 /// An action's subtype and the fields that subtype carries.
@@ -193,7 +193,7 @@ impl Serialize for ActionBody {
 }
 
 /// Click arguments as read: a flat list, or the SDK's list wrapped in one more list (or a mix).
-struct ArgumentsIn(Vec<ClickArgument>);
+pub(crate) struct ArgumentsIn(pub(crate) Vec<ClickArgument>);
 
 impl<'de> Deserialize<'de> for ArgumentsIn {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -236,22 +236,6 @@ impl<'de> Deserialize<'de> for ArgumentsIn {
     }
 }
 
-#[derive(Deserialize)]
-struct ActionWire<'a> {
-    #[serde(borrow)]
-    subtype: Cow<'a, str>,
-    channel_id: Option<String>,
-    sender: Option<String>,
-    context: Option<Context>,
-    button_id: Option<String>,
-    bottom_button_id: Option<String>,
-    menu_item_id: Option<String>,
-    message_id: Option<String>,
-    message_subtype: Option<String>,
-    message_content: Option<Context>,
-    arguments: Option<ArgumentsIn>,
-}
-
 /// Why an action body did not decode into a known action.
 pub(crate) enum ActionDecode {
     /// A subtype this crate does not know.
@@ -263,13 +247,20 @@ pub(crate) enum ActionDecode {
 impl ActionBody {
     /// Decodes a body from raw JSON; `path` names the body in errors.
     pub(crate) fn decode(body: &str, path: &str) -> Result<Self, ActionDecode> {
-        let wire: ActionWire<'_> = parse(body, path).map_err(ActionDecode::Invalid)?;
+        Self::from_wire(parse(body, path).map_err(ActionDecode::Invalid)?, path)
+    }
+
+    /// Builds the body from its fields, checking what the subtype requires.
+    pub(crate) fn from_wire(wire: BodyWire<'_>, path: &str) -> Result<Self, ActionDecode> {
         let at = |field: &str| super::error::join(path, field);
         let required = |value: Option<String>, field: &str| {
             value.ok_or_else(|| ActionDecode::Invalid(DecodeError::missing(at(field))))
         };
         let arguments = wire.arguments.map(|a| a.0).unwrap_or_default();
-        let kind = match &*wire.subtype {
+        let Some(subtype) = wire.subtype else {
+            return Err(ActionDecode::Invalid(DecodeError::missing(at("subtype"))));
+        };
+        let kind = match &*subtype {
             "join_channel" => ActionKind::JoinChannel,
             "leave_channel" => ActionKind::LeaveChannel,
             "join" => ActionKind::Join,

@@ -1,6 +1,7 @@
 //! Events: every frame a client receives, decoded straight from text into one typed enum.
 
 use super::action::{ActionBody, ActionDecode};
+use super::body::BodyWire;
 use super::error::{DecodeError, DecodeErrorKind, check_object, parse};
 use super::message::MessageBody;
 use super::types::Context;
@@ -80,14 +81,6 @@ impl Receipt {
     }
 }
 
-#[derive(Deserialize)]
-struct ReceiptWire {
-    request_id: String,
-    origin_type: Option<String>,
-    status: bool,
-    context: Option<Context>,
-}
-
 /// The range of events a resume could not replay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResumeGap {
@@ -140,6 +133,15 @@ impl PartialEq for UnknownEvent {
 }
 
 #[derive(Deserialize)]
+struct FastWire<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    body: Option<BodyWire<'a>>,
+    seq: Option<u64>,
+}
+
+#[derive(Deserialize)]
 struct EventWire<'a> {
     #[serde(rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
@@ -171,35 +173,21 @@ impl Incoming {
     /// ```
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
         check_object(text)?;
+        // Fast path: one pass, the body read into the union of body fields as it streams by.
+        if let Ok(FastWire { kind: Some(kind), body, seq }) = serde_json::from_str::<FastWire<'_>>(text) {
+            return Ok(Self { seq, event: Event::from_wire(text, &kind, body)? });
+        }
+        // Slow path, taken for platform errors, unknown shapes and invalid frames: the body is
+        // read on its own so that an error names the field.
         let wire: EventWire<'_> = parse(text, "")?;
-        let unknown = || Event::Unknown(UnknownEvent { raw: raw_of(text) });
-        let body = |kind: &str| {
-            wire.body.map(RawValue::get).ok_or_else(|| {
-                DecodeError::field("body", format!("missing: a `{kind}` event carries a body object"))
-            })
-        };
         let event = match wire.kind.as_deref() {
             None if wire.message.is_some() => Event::PlatformError(parse(text, "")?),
             None => return Err(DecodeError::new(DecodeErrorKind::MissingType)),
-            Some("message_up") => Event::MessageUp(MessageBody::decode(body("message_up")?, "body")?),
-            Some("message_down") => Event::MessageDown(MessageBody::decode(body("message_down")?, "body")?),
-            Some("action") => match ActionBody::decode(body("action")?, "body") {
-                Ok(action) => Event::Action(action),
-                Err(ActionDecode::Unknown(_)) => unknown(),
-                Err(ActionDecode::Invalid(error)) => return Err(error),
-            },
-            Some("update") => match UpdateBody::decode(body("update")?, "body") {
-                Ok(update) => Event::Update(update),
-                Err(UpdateDecode::Unknown) => unknown(),
-                Err(UpdateDecode::Invalid(error)) => return Err(error),
-            },
-            Some(kind @ ("copy" | "roger")) => {
-                let ReceiptWire { request_id, origin_type, status, context } = parse(body(kind)?, "body")?;
-                let kind = if kind == "copy" { ReceiptKind::Copy } else { ReceiptKind::Roger };
-                Event::Receipt(Receipt { kind, request_id, origin_type, status, context })
+            Some(kind) if !KNOWN_TYPES.contains(&kind) => Event::Unknown(UnknownEvent { raw: raw_of(text) }),
+            Some(kind) => {
+                let body = wire.body.map(|raw| parse::<BodyWire<'_>>(raw.get(), "body")).transpose()?;
+                Event::from_wire(text, kind, body)?
             }
-            Some("resume_gap") => Event::ResumeGap(parse(body("resume_gap")?, "body")?),
-            Some(_) => unknown(),
         };
         Ok(Self { seq: wire.seq, event })
     }
@@ -210,7 +198,48 @@ impl Incoming {
     }
 }
 
+const KNOWN_TYPES: [&str; 7] =
+    ["message_up", "message_down", "action", "update", "copy", "roger", "resume_gap"];
+
 impl Event {
+    /// Builds the event of type `kind` from its body's fields; `text` is the whole frame, kept
+    /// for unknown types and subtypes.
+    fn from_wire(text: &str, kind: &str, body: Option<BodyWire<'_>>) -> Result<Self, DecodeError> {
+        let unknown = || Event::Unknown(UnknownEvent { raw: raw_of(text) });
+        if !KNOWN_TYPES.contains(&kind) {
+            return Ok(unknown());
+        }
+        let body = body.ok_or_else(|| {
+            DecodeError::field("body", format!("missing: a `{kind}` event carries a body object"))
+        })?;
+        let required = |field: &str| DecodeError::missing(format!("body.{field}"));
+        Ok(match kind {
+            "message_up" => Event::MessageUp(MessageBody::from_wire(body, "body")?),
+            "message_down" => Event::MessageDown(MessageBody::from_wire(body, "body")?),
+            "action" => match ActionBody::from_wire(body, "body") {
+                Ok(action) => Event::Action(action),
+                Err(ActionDecode::Unknown(_)) => unknown(),
+                Err(ActionDecode::Invalid(error)) => return Err(error),
+            },
+            "update" => match UpdateBody::from_wire(body, "body") {
+                Ok(update) => Event::Update(update),
+                Err(UpdateDecode::Unknown) => unknown(),
+                Err(UpdateDecode::Invalid(error)) => return Err(error),
+            },
+            "resume_gap" => Event::ResumeGap(ResumeGap {
+                from_seq: body.from_seq.ok_or_else(|| required("from_seq"))?,
+                to_seq: body.to_seq.ok_or_else(|| required("to_seq"))?,
+            }),
+            roger_or_copy => Event::Receipt(Receipt {
+                kind: if roger_or_copy == "roger" { ReceiptKind::Roger } else { ReceiptKind::Copy },
+                request_id: body.request_id.ok_or_else(|| required("request_id"))?,
+                origin_type: body.origin_type,
+                status: body.status.ok_or_else(|| required("status"))?,
+                context: body.context,
+            }),
+        })
+    }
+
     /// Decodes one text frame, dropping its sequence number. See [`Incoming::decode`].
     ///
     /// # Errors

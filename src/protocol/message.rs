@@ -1,11 +1,10 @@
 //! Chat messages: the body of `message_up` and `message_down`, in both directions.
 
-use super::error::{DecodeError, parse};
+use super::body::BodyWire;
+use super::error::{DecodeError, join, parse};
 use super::types::Context;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
-use serde_json::value::RawValue;
-use std::borrow::Cow;
 
 /// What a message says, by subtype (`text`, `image`, `audio`, `file`, `card`).
 #[derive(Debug, Clone, PartialEq)]
@@ -195,28 +194,20 @@ impl Serialize for MessageBody {
     }
 }
 
-#[derive(Deserialize)]
-struct MessageWire<'a> {
-    #[serde(borrow)]
-    subtype: Cow<'a, str>,
-    channel_id: String,
-    #[serde(borrow)]
-    content: &'a RawValue,
-    recipients: Option<String>,
-    sender: Option<String>,
-    message_id: Option<String>,
-    timestamp: Option<i64>,
-    context: Option<Context>,
-}
-
 impl MessageBody {
     /// Decodes a body from its raw JSON; `path` names the body in errors.
     pub(crate) fn decode(body: &str, path: &str) -> Result<Self, DecodeError> {
-        let wire: MessageWire<'_> = parse(body, path)?;
-        let content_path = super::error::join(path, "content");
+        Self::from_wire(parse(body, path)?, path)
+    }
+
+    /// Builds the body from its fields, checking what a message requires.
+    pub(crate) fn from_wire(wire: BodyWire<'_>, path: &str) -> Result<Self, DecodeError> {
+        let at = |field: &str| join(path, field);
+        let subtype = wire.subtype.ok_or_else(|| DecodeError::missing(at("subtype")))?;
+        let content = wire.content.ok_or_else(|| DecodeError::missing(at("content")))?;
         Ok(Self {
-            content: MessageContent::decode(&wire.subtype, wire.content.get(), &content_path)?,
-            channel_id: wire.channel_id,
+            content: MessageContent::decode(&subtype, content.get(), &at("content"))?,
+            channel_id: wire.channel_id.ok_or_else(|| DecodeError::missing(at("channel_id")))?,
             recipients: wire.recipients,
             sender: wire.sender,
             message_id: wire.message_id,

@@ -6,6 +6,7 @@
 //! out, which PROTOCOL.md counts as equal).
 
 mod action;
+mod body;
 mod error;
 mod event;
 mod frame;

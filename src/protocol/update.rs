@@ -1,12 +1,11 @@
 //! Updates: what a service makes its users see (characters, buttons, menu, style, canvas,
 //! channel info), as sent and as received.
 
+use super::body::BodyWire;
 use super::error::{DecodeError, join, parse};
 use super::types::{Button, CanvasItem, ChannelInfo, Context, MenuItem, StyleItem};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
-use serde_json::value::RawValue;
-use std::borrow::Cow;
 
 /// What an update sets, by subtype.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,18 +97,6 @@ impl Serialize for UpdateBody {
     }
 }
 
-#[derive(Deserialize)]
-struct UpdateWire<'a> {
-    #[serde(borrow)]
-    subtype: Cow<'a, str>,
-    channel_id: Option<String>,
-    #[serde(borrow)]
-    content: Option<&'a RawValue>,
-    recipients: Option<String>,
-    group_id: Option<String>,
-    context: Option<Context>,
-}
-
 /// Why an update body did not decode into a known update.
 pub(crate) enum UpdateDecode {
     /// A subtype this crate does not know.
@@ -127,19 +114,24 @@ impl From<DecodeError> for UpdateDecode {
 impl UpdateBody {
     /// Decodes a body from raw JSON; `path` names the body in errors.
     pub(crate) fn decode(body: &str, path: &str) -> Result<Self, UpdateDecode> {
+        Self::from_wire(parse(body, path)?, path)
+    }
+
+    /// Builds the body from its fields, checking what the subtype requires.
+    pub(crate) fn from_wire(wire: BodyWire<'_>, path: &str) -> Result<Self, UpdateDecode> {
         #[derive(Deserialize)]
         struct Characters {
             characters: String,
         }
-        let wire: UpdateWire<'_> = parse(body, path)?;
         let known = ["characters", "buttons", "menu", "style", "canvas", "channel_info"];
-        if !known.contains(&&*wire.subtype) {
-            return Err(UpdateDecode::Unknown);
-        }
+        let subtype = match wire.subtype.as_deref() {
+            Some(subtype) if known.contains(&subtype) => subtype,
+            _ => return Err(UpdateDecode::Unknown),
+        };
         let at = join(path, "content");
         let raw = wire.content.ok_or_else(|| DecodeError::missing(&at))?.get();
         let channel_id = wire.channel_id.ok_or_else(|| DecodeError::missing(join(path, "channel_id")))?;
-        let content = match &*wire.subtype {
+        let content = match subtype {
             "characters" => UpdateContent::Characters(parse::<Characters>(raw, &at)?.characters),
             "buttons" => UpdateContent::Buttons(parse(raw, &at)?),
             "menu" => UpdateContent::Menu(parse(raw, &at)?),
