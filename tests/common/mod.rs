@@ -264,6 +264,14 @@ impl WsClient {
         request.request_id.expect("into_request sets an id")
     }
 
+    /// Sends a binary frame.
+    pub async fn send_binary(&mut self, payload: &[u8]) {
+        self.sink
+            .send(ws::Message::Binary(bytes::Bytes::copy_from_slice(payload)))
+            .await
+            .expect("the frame is sent");
+    }
+
     /// Sends a WebSocket ping.
     pub async fn ping(&mut self, payload: &[u8]) {
         self.sink
