@@ -7,11 +7,16 @@
 //!
 //! - [`protocol`]: the wire format as typed values, serde only. [`protocol::Frame`] is everything
 //!   a client sends, [`protocol::Incoming`] / [`protocol::Event`] everything it receives.
+//! - `platform` (feature `platform`, on by default): the embedded local Moobius platform, an
+//!   actix-web server speaking the protocol's WebSocket and HTTP API, with test controls.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
 
 pub mod protocol;
+
+#[cfg(feature = "platform")]
+pub mod platform;
 
 /// The names most programs need, in one import.
 pub mod prelude {
