@@ -7,10 +7,17 @@
 //!
 //! - [`protocol`]: the wire format as typed values, serde only. [`protocol::Frame`] is everything
 //!   a client sends, [`protocol::Incoming`] / [`protocol::Event`] everything it receives.
+//! - [`http`]: the platform's HTTP API on awc: sign-in and token renewal ([`http::TokenSource`]
+//!   is the shared access token), services, binding, channels, agents, and the cached
+//!   recipient-list ↔ group-id mapping. One error type, [`http::HttpError`].
+//! - [`config`]: the reference SDK's `config.json`, with `MOOBIUS_*` environment overrides, and
+//!   [`config::ensure_service_and_channels`] to create the service and channel it lacks.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
 
+pub mod config;
+pub mod http;
 pub mod protocol;
 
 /// The names most programs need, in one import.
