@@ -6,18 +6,21 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::OnceCell;
 
+/// A cache entry: empty until the first caller's HTTP call fills it.
+type Entry<T> = Arc<OnceCell<T>>;
+
 /// Group ids by member list and member lists by group id. Each entry is a cell that the first
 /// caller fills over HTTP while later callers for the same key wait for it, so concurrent calls
 /// for one list still cost one HTTP call. A failed call leaves the cell empty (the next caller
 /// tries again). Entries are never evicted: a service addresses a bounded set of audiences.
 #[derive(Debug, Default)]
 pub(crate) struct GroupCache {
-    by_members: Mutex<HashMap<Vec<String>, Arc<OnceCell<String>>>>,
-    by_id: Mutex<HashMap<String, Arc<OnceCell<Arc<[String]>>>>>,
+    by_members: Mutex<HashMap<Vec<String>, Entry<String>>>,
+    by_id: Mutex<HashMap<String, Entry<Arc<[String]>>>>,
 }
 
 impl GroupCache {
-    fn id_cell(&self, characters: &[String]) -> Arc<OnceCell<String>> {
+    fn id_cell(&self, characters: &[String]) -> Entry<String> {
         let mut map = self.by_members.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(cell) = map.get(characters) {
             return Arc::clone(cell);
@@ -25,7 +28,7 @@ impl GroupCache {
         Arc::clone(map.entry(characters.to_vec()).or_default())
     }
 
-    fn members_cell(&self, group_id: &str) -> Arc<OnceCell<Arc<[String]>>> {
+    fn members_cell(&self, group_id: &str) -> Entry<Arc<[String]>> {
         let mut map = self.by_id.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(cell) = map.get(group_id) {
             return Arc::clone(cell);
