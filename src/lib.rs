@@ -12,6 +12,8 @@
 //!   recipient-list ↔ group-id mapping. One error type, [`http::HttpError`].
 //! - [`config`]: the reference SDK's `config.json`, with `MOOBIUS_*` environment overrides, and
 //!   [`config::ensure_service_and_channels`] to create the service and channel it lacks.
+//! - `platform` (feature `platform`, on by default): the embedded local Moobius platform, an
+//!   actix-web server speaking the protocol's WebSocket and HTTP API, with test controls.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
@@ -19,6 +21,9 @@
 pub mod config;
 pub mod http;
 pub mod protocol;
+
+#[cfg(feature = "platform")]
+pub mod platform;
 
 /// The names most programs need, in one import.
 pub mod prelude {
