@@ -41,14 +41,15 @@
 //! # No service id, no channels
 //!
 //! A config without a `service_id` or without `channels` is valid. Before connecting, the
-//! program calls [`ensure_service_and_channels`]: it signs nothing in (give it a signed-in
-//! [`HttpClient`]), creates a service when there is no id and a channel when there are none,
+//! program signs in ([`Config::http_client`], [`HttpClient::sign_in`]) and calls
+//! [`ensure_service_and_channels`]: it creates a service when there is no id and a channel when
+//! there are none,
 //! writes them into the [`Config`], and returns what it created ([`Created`]) so the program can
 //! report it (the examples print it; the SDK logs it and writes the new id back to its file, which
 //! this crate does not do: put the printed id in the file or in `MOOBIUS_SERVICE_ID`). Then
 //! [`bind_channels`] binds the channels, applying `others` as the SDK does.
 
-use crate::http::{Credentials, DEFAULT_HTTP_URL, HttpClient, HttpError};
+use crate::http::{Credentials, DEFAULT_HTTP_URL, HttpClient, HttpClientBuilder, HttpError};
 use crate::protocol::{Context, Secret};
 use derive_more::{Display, Error};
 use serde_json::Value;
@@ -209,6 +210,23 @@ impl Config {
             db: Value::Object(Context::new()),
             file: None,
         }
+    }
+
+    /// A builder of an [`HttpClient`] for this config's HTTP API and account (set timeouts on it,
+    /// then `build`).
+    ///
+    /// # Examples
+    /// ```
+    /// use moobius::config::Config;
+    /// use moobius::http::Credentials;
+    ///
+    /// let config = Config::new(Credentials::new("bot@example.com", "hunter2"));
+    /// let client = config.http_client().build()?;
+    /// assert_eq!(client.base_url(), "https://api.moobius.ai");
+    /// # Ok::<(), moobius::http::HttpError>(())
+    /// ```
+    pub fn http_client(&self) -> HttpClientBuilder {
+        HttpClient::builder(self.service.http_server_uri.as_str()).credentials(self.account.clone())
     }
 
     /// A loader: choose the file, the environment and the base directory, then

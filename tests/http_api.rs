@@ -258,8 +258,38 @@ async fn user_groups() {
     let listed = groups.iter().find(|g| g.group_id == group_id).expect("the group is listed");
     assert_eq!(listed.characters, vec![user_id.clone()]);
 
-    let err = user.create_user_group("no-such-channel", "friends", &[user_id]).await.unwrap_err();
+    let err = user
+        .create_user_group("no-such-channel", "friends", std::slice::from_ref(&user_id))
+        .await
+        .unwrap_err();
     assert!(matches!(err.kind(), HttpErrorKind::Refused { .. }), "{err}");
+
+    // User mode's recipients: cached per channel and list.
+    let other_channel = owner.create_channel("ken's other room", "another room").await.unwrap();
+    let recipients = vec![user_id.clone()];
+    let before = user.calls();
+    let group = user.create_channel_group(&channel_id, &recipients).await.unwrap();
+    assert_eq!(user.create_channel_group(&channel_id, &recipients).await.unwrap(), group);
+    assert_eq!(user.calls(), before + 1);
+    assert_eq!(
+        &*user.channel_group_members(&group, &channel_id, &user_id).await.unwrap(),
+        recipients.as_slice()
+    );
+    assert_eq!(user.calls(), before + 1, "the members of a group this client made are known");
+    let elsewhere = user.create_channel_group(&other_channel, &recipients).await.unwrap();
+    assert_ne!(elsewhere, group);
+    assert_eq!(user.calls(), before + 2);
+    // A channel group made by someone else: one lookup, then cached.
+    let calls = owner.calls();
+    assert_eq!(
+        &*owner.channel_group_members(&group, &channel_id, &user_id).await.unwrap(),
+        recipients.as_slice()
+    );
+    assert_eq!(
+        &*owner.channel_group_members(&group, &channel_id, &user_id).await.unwrap(),
+        recipients.as_slice()
+    );
+    assert_eq!(owner.calls(), calls + 1);
     platform.stop().await;
 }
 
@@ -432,11 +462,7 @@ async fn config_without_service_or_channels_gets_them_created_and_bound() {
         ])
         .load()
         .unwrap();
-    let client = HttpClient::builder(&config.service.http_server_uri)
-        .credentials(config.account.clone())
-        .timeout(WAIT)
-        .build()
-        .unwrap();
+    let client = config.http_client().timeout(WAIT).build().unwrap();
     client.sign_in().await.unwrap();
 
     let created = ensure_service_and_channels(&client, &mut config).await.unwrap();

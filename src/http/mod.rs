@@ -11,6 +11,8 @@
 //!   days, as the reference SDK.
 //! - [`HttpClient::create_group`] / [`HttpClient::group_members`]: recipient lists to group ids and
 //!   back, cached (one HTTP call per distinct list per client); [`HttpClient::calls`] counts calls.
+//!   User mode's channel groups: [`HttpClient::create_channel_group`] /
+//!   [`HttpClient::channel_group_members`], cached the same way.
 //! - Timeouts: [`REQUEST_TIMEOUT`] and [`CONNECT_TIMEOUT`], set per client with
 //!   [`HttpClientBuilder::timeout`] and [`HttpClientBuilder::connect_timeout`].
 
@@ -25,6 +27,7 @@ pub use client::{
     SUCCESS_CODE, SharedHttp,
 };
 pub use error::{BoxError, HttpError, HttpErrorKind};
+pub use groups::CHANNEL_GROUP_NAME;
 pub use token::{
     Credentials, REFRESH_INTERVAL, RENEWAL_RETRY, SIGN_IN_INTERVAL, TokenRenewal, TokenSource, TokenTimings,
     TokenWatch,
