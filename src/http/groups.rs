@@ -12,15 +12,18 @@ pub const CHANNEL_GROUP_NAME: &str = "A_message_up_group";
 /// A cache entry: empty until the first caller's HTTP call fills it.
 type Entry<T> = Arc<OnceCell<T>>;
 
+/// Group ids by member list.
+type ByMembers = HashMap<Vec<String>, Entry<String>>;
+
 /// Group ids by member list and member lists by group id. Each entry is a cell that the first
 /// caller fills over HTTP while later callers for the same key wait for it, so concurrent calls
 /// for one list still cost one HTTP call. A failed call leaves the cell empty (the next caller
 /// tries again). Entries are never evicted: a service addresses a bounded set of audiences.
 #[derive(Debug, Default)]
 pub(crate) struct GroupCache {
-    by_members: Mutex<HashMap<Vec<String>, Entry<String>>>,
+    by_members: Mutex<ByMembers>,
     /// Channel groups (user mode's recipients), by channel and then by member list.
-    by_channel_members: Mutex<HashMap<String, HashMap<Vec<String>, Entry<String>>>>,
+    by_channel_members: Mutex<HashMap<String, ByMembers>>,
     by_id: Mutex<HashMap<String, Entry<Arc<[String]>>>>,
 }
 
