@@ -498,5 +498,14 @@ async fn config_without_service_or_channels_gets_them_created_and_bound() {
     assert_eq!(taken.channels, config.service.channels);
     let services = client.list_services().await.unwrap();
     assert!(services.iter().find(|s| s.service_id == service_id).unwrap().channel_ids.is_empty());
+
+    // `unbind`: the first service frees the channel from the second and leaves it unused.
+    config.service.others = Others::Unbind;
+    let second_id = second.service.service_id.clone().unwrap();
+    let freed = bind_channels(&client, &config.service).await.unwrap();
+    assert!(freed.channels.is_empty());
+    assert_eq!(freed.skipped, [(config.service.channels[0].clone(), second_id)]);
+    let services = client.list_services().await.unwrap();
+    assert!(services.iter().all(|s| s.channel_ids.is_empty()), "{services:?}");
     platform.stop().await;
 }
