@@ -683,8 +683,18 @@ impl HttpClient {
             let Some(token) = self.shared.tokens.access_token() else {
                 return Err(HttpError::new(HttpErrorKind::NotSignedIn { call: call.to_string() }));
             };
+            let mut bearer =
+                header::HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| {
+                    HttpError::new(HttpErrorKind::InvalidRequest {
+                        call: call.to_string(),
+                        detail: "the access token holds characters a header cannot carry: sign in again"
+                            .to_owned(),
+                    })
+                })?;
+            // Kept out of HTTP/2 header compression tables and marked as secret for awc.
+            bearer.set_sensitive(true);
             request = request
-                .insert_header((header::AUTHORIZATION, format!("Bearer {}", token.expose())))
+                .insert_header((header::AUTHORIZATION, bearer))
                 .insert_header(("Auth-Origin", AUTH_ORIGIN));
         }
         Ok(request)
@@ -872,6 +882,17 @@ mod tests {
 
     fn call() -> Call {
         Call { method: Method::GET, path: "/service/list" }
+    }
+
+    #[test]
+    fn what_crosses_threads_can() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<SharedHttp>();
+        send_sync::<TokenSource>();
+        send_sync::<HttpError>();
+        send_sync::<Credentials>();
+        send_sync::<crate::config::Config>();
+        send_sync::<crate::config::ConfigError>();
     }
 
     #[test]
