@@ -98,6 +98,40 @@ async fn a_bad_or_missing_token_is_refused() {
 }
 
 #[actix_rt::test]
+async fn an_unauthorized_call_signs_in_again_and_retries_once() {
+    let platform = start_platform().await;
+    signed_in(&platform, "sam").await;
+    let stale = || TokenSource::with_access_token(Secret::new("stale-token"));
+    let client = HttpClient::builder(platform.http_url())
+        .credentials(Credentials::new("sam", "sam-password"))
+        .token_source(stale())
+        .build()
+        .unwrap();
+    assert_eq!(client.user_info().await.unwrap().email, "sam");
+    assert_eq!(client.calls(), 3, "refused, sign-in, the call again");
+    assert_ne!(client.tokens().access_token().unwrap().expose(), "stale-token");
+
+    let strict = HttpClient::builder(platform.http_url())
+        .credentials(Credentials::new("sam", "sam-password"))
+        .token_source(stale())
+        .sign_in_again_when_unauthorized(false)
+        .build()
+        .unwrap();
+    assert_eq!(strict.user_info().await.unwrap_err().refusal().map(|(code, _)| code), Some(401));
+    assert_eq!(strict.calls(), 1);
+
+    // A sign-in that fails says why (not the first refusal).
+    let wrong = HttpClient::builder(platform.http_url())
+        .credentials(Credentials::new("sam", "not-sams-password"))
+        .token_source(stale())
+        .build()
+        .unwrap();
+    let err = wrong.user_info().await.unwrap_err();
+    assert!(err.refusal().is_some_and(|(_, message)| message.contains("wrong password")), "{err}");
+    platform.stop().await;
+}
+
+#[actix_rt::test]
 async fn an_expired_token_is_refused() {
     let platform = start_platform_with(PlatformConfig::default().access_token_lifetime(Duration::ZERO)).await;
     let client = signed_in(&platform, "dave").await;
