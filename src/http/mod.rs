@@ -8,7 +8,8 @@
 //!
 //! - [`TokenSource`]: the current access token, cheap to clone and read from anywhere;
 //!   [`HttpClient::spawn_token_renewal`] refreshes it every 6 hours and signs in again every 7
-//!   days, as the reference SDK.
+//!   days, as the reference SDK. A call refused as unauthorized (HTTP 401) signs in again and is
+//!   retried once ([`HttpClientBuilder::sign_in_again_when_unauthorized`]).
 //! - [`HttpClient::create_group`] / [`HttpClient::group_members`]: recipient lists to group ids and
 //!   back, cached (one HTTP call per distinct list per client); [`HttpClient::calls`] counts calls.
 //!   User mode's channel groups: [`HttpClient::create_channel_group`] /
