@@ -45,9 +45,10 @@
 //! [`ensure_service_and_channels`]: it creates a service when there is no id and a channel when
 //! there are none,
 //! writes them into the [`Config`], and returns what it created ([`Created`]) so the program can
-//! report it (the examples print it; the SDK logs it and writes the new id back to its file, which
-//! this crate does not do: put the printed id in the file or in `MOOBIUS_SERVICE_ID`). Then
-//! [`bind_channels`] binds the channels, applying `others` as the SDK does.
+//! report it; [`Config::save_created`] writes them back into the file, as the SDK writes a new
+//! service id back (with a config from the environment, put the printed ids in
+//! `MOOBIUS_SERVICE_ID` and `MOOBIUS_CHANNELS`). Then [`bind_channels`] binds the channels,
+//! applying `others` as the SDK does.
 
 use crate::http::{Credentials, DEFAULT_HTTP_URL, HttpClient, HttpClientBuilder, HttpError};
 use crate::protocol::{Context, Secret};
@@ -111,6 +112,9 @@ pub struct Config {
     pub db: Value,
     /// The file this came from, if any.
     pub file: Option<PathBuf>,
+    /// The file holding `service_config` (the file itself, or the section file it names): where
+    /// [`Config::save_created`] writes a created service id and channels.
+    pub service_file: Option<PathBuf>,
 }
 
 /// `service_config`.
@@ -209,6 +213,7 @@ impl Config {
             log: LogConfig::default(),
             db: Value::Object(Context::new()),
             file: None,
+            service_file: None,
         }
     }
 
@@ -274,6 +279,56 @@ impl Config {
     /// ```
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::loader().process_env().load()
+    }
+
+    /// Writes what [`ensure_service_and_channels`] created into the file holding
+    /// `service_config` (as the reference SDK writes a new service id back), so the next start
+    /// reuses them: `service_id` when a service was created, `channels` when channels were.
+    /// Returns the file written, or `None` when there was nothing to write or no file (a config
+    /// from the environment). Other fields are kept; the file is rewritten as indented JSON (keys
+    /// in alphabetical order).
+    ///
+    /// # Errors
+    /// [`ConfigErrorKind::Read`], [`ConfigErrorKind::Syntax`] or [`ConfigErrorKind::Write`] for
+    /// the file.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn demo(client: moobius::http::HttpClient, mut config: moobius::config::Config) -> Result<(), Box<dyn std::error::Error>> {
+    /// let created = moobius::config::ensure_service_and_channels(&client, &mut config).await?;
+    /// if let Some(file) = config.save_created(&created)? {
+    ///     println!("{created}; saved in {}", file.display());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn save_created(&self, created: &Created) -> Result<Option<&Path>, ConfigError> {
+        let Some(path) = self.service_file.as_deref() else { return Ok(None) };
+        if created.is_empty() {
+            return Ok(None);
+        }
+        let mut root = read_json(path)?;
+        let origin = Origin::File(path.to_owned());
+        let inline = matches!(root.get("service_config"), Some(Value::Object(_)));
+        let section = if inline { root.get_mut("service_config") } else { Some(&mut root) };
+        let Some(Value::Object(section)) = section else {
+            return Err(invalid("service_config", &origin, "expected a JSON object".to_owned()));
+        };
+        if let Some(id) = &created.service_id {
+            section.insert("service_id".to_owned(), Value::String(id.clone()));
+        }
+        if !created.channels.is_empty() {
+            section
+                .insert("channels".to_owned(), created.channels.iter().cloned().map(Value::String).collect());
+        }
+        let write_error = |detail: String, source: Box<dyn std::error::Error + Send + Sync>| ConfigError {
+            kind: ConfigErrorKind::Write { file: path.display().to_string(), detail },
+            source: Some(source),
+        };
+        let mut text =
+            serde_json::to_string_pretty(&root).map_err(|e| write_error(e.to_string(), e.into()))?;
+        text.push('\n');
+        std::fs::write(path, text).map_err(|e| write_error(e.to_string(), e.into()))?;
+        Ok(Some(path))
     }
 }
 
@@ -383,6 +438,10 @@ impl ConfigLoader {
             log,
             db: sections.db.unwrap_or_else(|| Value::Object(Context::new())),
             file: self.file,
+            service_file: match &sections.service.1 {
+                Origin::File(path) => Some(path.clone()),
+                _ => None,
+            },
         })
     }
 
@@ -766,6 +825,14 @@ pub enum ConfigErrorKind {
     /// The file could not be read.
     #[display("cannot read config file {file}: {detail}; check the path")]
     Read {
+        /// The file.
+        file: String,
+        /// The system's reason.
+        detail: String,
+    },
+    /// The file could not be written ([`Config::save_created`]).
+    #[display("cannot write config file {file}: {detail}; check its permissions")]
+    Write {
         /// The file.
         file: String,
         /// The system's reason.
