@@ -399,7 +399,10 @@ async fn an_unreachable_platform_is_a_transport_error() {
     let platform = start_platform().await;
     let client = signed_in(&platform, "pete").await;
     platform.stop().await;
-    let err = client.list_services().await.unwrap_err();
+    // A client with its own connection pool, so the call must connect (a keep-alive connection
+    // from the sign-in may outlive `stop` for a moment; see the final report).
+    let fresh = client.share().client();
+    let err = fresh.list_services().await.unwrap_err();
     assert!(matches!(err.kind(), HttpErrorKind::Transport { .. }), "{err:?}");
     assert!(err.is_transient());
     assert!(err.to_string().contains("check the http url"), "{err}");
