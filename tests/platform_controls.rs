@@ -135,3 +135,13 @@ async fn a_client_that_stops_reading_is_disconnected_and_slows_no_one() {
     s.user_ws.expect_end().await;
     platform.stop().await;
 }
+
+#[actix_rt::test]
+async fn a_taken_port_is_a_clear_bind_error() {
+    let platform = start_platform().await;
+    let error =
+        moobius::platform::LocalPlatform::start(platform.addr()).await.expect_err("the port is taken");
+    assert!(matches!(error.kind(), moobius::platform::PlatformErrorKind::Bind { .. }), "{error}");
+    assert!(error.to_string().contains(&platform.addr().to_string()), "{error}");
+    platform.stop().await;
+}

@@ -254,3 +254,31 @@ async fn malformed_oversized_unknown_and_binary_frames_get_an_error_and_the_conn
     assert!(ws.request(Frame::heartbeat()).await.status);
     platform.stop().await;
 }
+
+#[actix_rt::test]
+async fn traffic_keeps_a_connection_past_the_idle_limit() {
+    let idle = Duration::from_millis(1500);
+    let platform = start_platform_with(PlatformConfig::default().idle_limit(idle)).await;
+    let account = sign_in(&platform, "chatty", "pw").await;
+    let mut ws = login_user(&platform, &account.token).await;
+    // Heartbeats every 250 ms for twice the idle limit: each one must be answered.
+    let mut ticks = tokio::time::interval(Duration::from_millis(250));
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < idle * 2 {
+        ticks.tick().await;
+        assert!(ws.request(Frame::heartbeat()).await.status, "the connection stays while it talks");
+    }
+    let report = platform.traffic();
+    let mine = report.of(&Identity::User(account.user_id.clone())).next().unwrap();
+    assert!(mine.open && mine.closed_by_platform.is_none(), "{mine:?}");
+    platform.stop().await;
+}
+
+#[actix_rt::test]
+async fn the_websocket_is_served_at_the_root_too() {
+    let platform = start_platform().await;
+    let account = sign_in(&platform, "rooted", "pw").await;
+    let mut ws = WsClient::connect_url(&format!("ws://{}/", platform.addr())).await;
+    assert!(ws.request(Frame::user_login(account.token.as_str())).await.status);
+    platform.stop().await;
+}
