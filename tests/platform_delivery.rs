@@ -282,3 +282,26 @@ async fn the_websocket_is_served_at_the_root_too() {
     assert!(ws.request(Frame::user_login(account.token.as_str())).await.status);
     platform.stop().await;
 }
+
+#[actix_rt::test]
+async fn a_service_resumes_what_users_sent_while_it_was_away() {
+    let platform = start_platform().await;
+    let mut s = scenario(&platform).await; // the join was the service's seq 1
+    let away = std::mem::replace(&mut s.service, WsClient::connect(&platform).await);
+    away.close().await;
+    for text in ["while away 1", "while away 2"] {
+        assert!(s.user_ws.request(up(&s, text)).await.status, "accepted and held while the service is away");
+    }
+    let mut service = WsClient::connect(&platform).await;
+    let login = Frame::ServiceLogin {
+        service_id: s.service_id.clone(),
+        access_token: s.owner.token.as_str().into(),
+        resume: Some(Resume { seq: 1 }),
+    };
+    assert!(service.request(login).await.status);
+    for (seq, text) in [(2, "while away 1"), (3, "while away 2")] {
+        let got = service.next_event().await;
+        assert_eq!((got.seq, text_of(&got)), (Some(seq), Some(text)));
+    }
+    platform.stop().await;
+}

@@ -123,8 +123,8 @@ impl Connection {
                 }
                 continue;
             }
+            // Unbiased: a client that sends without pause must not starve its own deliveries.
             tokio::select! {
-                biased;
                 _ = cut.wait_for(Option::is_some) => break End::Cut,
                 changed = paused.changed() => if changed.is_err() { break End::Gone },
                 message = stream.recv() => {
