@@ -1,6 +1,7 @@
 //! The local platform's test controls and its isolation of slow clients: sever every connection
 //! (no close frame), stop and start again on the same port with state kept, pause like a hung
 //! server, and disconnect a client that stops reading while everyone else is served.
+#![cfg(feature = "platform")]
 
 mod common;
 

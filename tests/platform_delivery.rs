@@ -1,6 +1,7 @@
 //! Delivery guarantees of the local platform: one receipt per request id, request-id memory
 //! across connections (acknowledged again, never delivered twice), `seq` and resume with
 //! `resume_gap`, heartbeats and pings, idle close, and bad frames answered without closing.
+#![cfg(feature = "platform")]
 
 mod common;
 
