@@ -123,7 +123,10 @@ impl Connection {
         }
         self.epoch = self.shared.next_epoch();
         self.phase = Phase::Connecting;
-        self.set_state(ConnectionState::Connecting);
+        // The runtime starts in `Connecting`: the first attempt is reported although unchanged.
+        if self.shared.set_state(ConnectionState::Connecting) || self.epoch == 1 {
+            self.dispatch.emit(ClientEvent::Lifecycle(Lifecycle::State(ConnectionState::Connecting)));
+        }
         let http = self
             .http
             .get_or_insert_with(|| {
