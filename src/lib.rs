@@ -18,12 +18,17 @@
 //!   - handler actors (each under its own `Supervisor`): receive events as
 //!     [`client::Delivery`] messages; a failing handler is restarted, the connection is not
 //!     touched.
+//! - `platform` (feature `platform`, on by default): the embedded local Moobius platform, an
+//!   actix-web server speaking the protocol's WebSocket and HTTP API, with test controls.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
 
 pub mod client;
 pub mod protocol;
+
+#[cfg(feature = "platform")]
+pub mod platform;
 
 /// The names most programs need, in one import.
 pub mod prelude {

@@ -1,0 +1,2 @@
+//! Local platform benchmarks (placeholder until the real one lands).
+fn main() {}

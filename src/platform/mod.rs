@@ -1,0 +1,34 @@
+//! The embedded local Moobius platform: a development server that speaks the real protocol
+//! (WebSocket and HTTP API of PROTOCOL.md), so services, tests, examples and benchmarks run
+//! offline. It is a real server on a real socket, not a mock.
+//!
+//! ```
+//! # actix_web::rt::System::new().block_on(async {
+//! use moobius::platform::LocalPlatform;
+//! let platform = LocalPlatform::start("127.0.0.1:0").await?;
+//! println!("HTTP at {}, WebSocket at {}", platform.http_url(), platform.ws_url());
+//! platform.stop().await;
+//! # Ok::<(), moobius::platform::PlatformError>(())
+//! # }).unwrap();
+//! ```
+//!
+//! What it does where the production platform is silent is written in PROTOCOL.md ("What the
+//! local platform does ..."): login first, refusals as receipts with a reason, `seq` and resume,
+//! request-id memory, groups, binding.
+
+mod config;
+mod error;
+mod http;
+mod hub;
+mod server;
+mod traffic;
+mod ws;
+
+pub use config::{
+    DEFAULT_ACCESS_TOKEN_LIFETIME, DEFAULT_DEDUP_MEMORY, DEFAULT_HARD_FRAME_LIMIT, DEFAULT_IDLE_LIMIT,
+    DEFAULT_MAX_FRAME, DEFAULT_OUTBOUND_BUFFER, DEFAULT_REFRESH_TOKEN_LIFETIME, DEFAULT_REPLAY_AGE,
+    DEFAULT_REPLAY_EVENTS, DEFAULT_TRAFFIC_RECORD_LIMIT, DEFAULT_WORKERS, PlatformConfig,
+};
+pub use error::{PlatformError, PlatformErrorKind};
+pub use server::{LocalPlatform, PlatformHandle};
+pub use traffic::{ConnectionTraffic, Identity, Refusal, TrafficReport};

@@ -1,0 +1,259 @@
+//! The platform's lifecycle: the actix-web server on one address (HTTP API and WebSocket), and
+//! the handle that embeds it, with the controls tests need (sever, stop and start again, pause,
+//! traffic report).
+
+use super::config::PlatformConfig;
+use super::error::{PlatformError, PlatformErrorKind};
+use super::hub::Hub;
+use super::traffic::TrafficReport;
+use super::{http, ws};
+use actix_web::dev::{Extensions, ServerHandle};
+use actix_web::{App, HttpServer, web};
+use std::any::Any;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How often, and how long apart, `start_again` retries binding the old port (the old listener
+/// may take a moment to be released).
+const REBIND_ATTEMPTS: u32 = 50;
+const REBIND_PAUSE: Duration = Duration::from_millis(20);
+
+/// What every worker shares: the state and the controls.
+pub(crate) struct Shared {
+    pub(crate) config: PlatformConfig,
+    hub: Mutex<Hub>,
+    pub(crate) paused: watch::Sender<bool>,
+}
+
+impl Shared {
+    /// The state, locked (briefly: never held across an await).
+    pub(crate) fn hub(&self) -> MutexGuard<'_, Hub> {
+        self.hub.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A duplicate of a connection's socket, kept so the platform can cut it as a network failure
+/// would (shut down, no close frame).
+#[derive(Clone)]
+pub(crate) struct ConnSocket(pub(crate) Arc<std::net::TcpStream>);
+
+fn on_connect(connection: &dyn Any, extensions: &mut Extensions) {
+    #[cfg(unix)]
+    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = stream.as_fd().try_clone_to_owned() {
+            extensions.insert(ConnSocket(Arc::new(std::net::TcpStream::from(fd))));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (connection, extensions);
+}
+
+/// The embedded local Moobius platform.
+///
+/// Serves the HTTP API of PROTOCOL.md and the WebSocket (at `/ws` and at `/`) on one address.
+/// Runs inside an actix system (`#[actix_web::main]`, `#[actix_web::test]`, `actix_rt::System`).
+#[derive(Debug)]
+pub struct LocalPlatform;
+
+impl LocalPlatform {
+    /// Starts the platform on `addr` with the default [`PlatformConfig`] (port 0 picks a free
+    /// port; [`PlatformHandle::addr`] says which).
+    ///
+    /// # Errors
+    /// [`PlatformErrorKind::Bind`] when the address cannot be bound,
+    /// [`PlatformErrorKind::Server`] when the server cannot start.
+    ///
+    /// # Examples
+    /// ```
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let platform = moobius::platform::LocalPlatform::start("127.0.0.1:0").await?;
+    /// assert!(platform.ws_url().starts_with("ws://127.0.0.1:"));
+    /// platform.stop().await;
+    /// # Ok::<(), moobius::platform::PlatformError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn start(addr: impl ToSocketAddrs) -> Result<PlatformHandle, PlatformError> {
+        Self::start_with(addr, PlatformConfig::default()).await
+    }
+
+    /// Starts the platform on `addr` with `config`.
+    ///
+    /// # Errors
+    /// As [`LocalPlatform::start`].
+    ///
+    /// # Examples
+    /// ```
+    /// use moobius::platform::{LocalPlatform, PlatformConfig};
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let config = PlatformConfig::default().outbound_buffer(16);
+    /// let platform = LocalPlatform::start_with("127.0.0.1:0", config).await?;
+    /// platform.stop().await;
+    /// # Ok::<(), moobius::platform::PlatformError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn start_with(
+        addr: impl ToSocketAddrs,
+        config: PlatformConfig,
+    ) -> Result<PlatformHandle, PlatformError> {
+        let listener = bind(addr)?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| PlatformError::new(PlatformErrorKind::Bind { addr: "?".into() }, Some(e)))?;
+        let (paused, _) = watch::channel(false);
+        let shared = Arc::new(Shared { hub: Mutex::new(Hub::new(config.clone())), config, paused });
+        let server = launch(&shared, listener)?;
+        Ok(PlatformHandle { inner: Arc::new(Inner { shared, addr, server: Mutex::new(Some(server)) }) })
+    }
+}
+
+fn bind(addr: impl ToSocketAddrs) -> Result<TcpListener, PlatformError> {
+    let addrs: Vec<SocketAddr> = match addr.to_socket_addrs() {
+        Ok(addrs) => addrs.collect(),
+        Err(e) => {
+            return Err(PlatformError::new(
+                PlatformErrorKind::Bind { addr: "(unresolvable)".into() },
+                Some(e),
+            ));
+        }
+    };
+    let shown = addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    TcpListener::bind(&addrs[..])
+        .map_err(|e| PlatformError::new(PlatformErrorKind::Bind { addr: shown }, Some(e)))
+}
+
+fn launch(shared: &Arc<Shared>, listener: TcpListener) -> Result<ServerHandle, PlatformError> {
+    let data = web::Data::from(shared.clone());
+    let workers = shared.config.workers;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .configure(http::routes)
+            .route("/ws", web::get().to(ws::upgrade))
+            .route("/", web::get().to(ws::upgrade))
+            .default_service(web::to(http::not_found))
+    })
+    .workers(workers)
+    .disable_signals()
+    .shutdown_timeout(0)
+    .on_connect(on_connect)
+    .listen(listener)
+    .map_err(|e| PlatformError::new(PlatformErrorKind::Server { detail: e.to_string() }, Some(e)))?
+    .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    Ok(handle)
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    server: Mutex<Option<ServerHandle>>,
+}
+
+/// A running local platform: its address and its test controls. Cheap to clone.
+#[derive(Clone)]
+pub struct PlatformHandle {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for PlatformHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlatformHandle").field("addr", &self.inner.addr).finish_non_exhaustive()
+    }
+}
+
+impl PlatformHandle {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.inner.addr
+    }
+
+    /// `ws://ADDR/ws`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.inner.addr)
+    }
+
+    /// `http://ADDR`.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.inner.addr)
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &PlatformConfig {
+        &self.inner.shared.config
+    }
+
+    /// Drops every WebSocket connection at once, as a network cut would: no close frame. State
+    /// (accounts, bindings, memberships, held events) is kept; clients reconnect and resume.
+    pub fn sever_all(&self) {
+        self.inner.shared.hub().sever_all("severed by the test control sever_all");
+    }
+
+    /// Stops serving (every connection is cut, the port is released); state is kept for
+    /// [`start_again`](Self::start_again).
+    pub async fn stop(&self) {
+        self.inner.shared.hub().sever_all("the platform stopped");
+        let server = self.inner.server.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(server) = server {
+            server.stop(false).await;
+        }
+    }
+
+    /// Serves again on the same address, with the state it had.
+    ///
+    /// # Errors
+    /// [`PlatformErrorKind::AlreadyRunning`] if it runs; [`PlatformErrorKind::Bind`] if the
+    /// port was taken meanwhile.
+    ///
+    /// # Examples
+    /// ```
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let platform = moobius::platform::LocalPlatform::start("127.0.0.1:0").await?;
+    /// platform.stop().await;
+    /// platform.start_again().await?;
+    /// platform.stop().await;
+    /// # Ok::<(), moobius::platform::PlatformError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn start_again(&self) -> Result<(), PlatformError> {
+        if self.inner.server.lock().unwrap_or_else(PoisonError::into_inner).is_some() {
+            return Err(PlatformError::new(
+                PlatformErrorKind::AlreadyRunning { addr: self.inner.addr },
+                None,
+            ));
+        }
+        let mut attempt = 0;
+        let listener = loop {
+            match bind(self.inner.addr) {
+                Ok(listener) => break listener,
+                Err(error) if attempt + 1 >= REBIND_ATTEMPTS => return Err(error),
+                Err(_) => {
+                    attempt += 1;
+                    tokio::time::sleep(REBIND_PAUSE).await;
+                }
+            }
+        };
+        let server = launch(&self.inner.shared, listener)?;
+        *self.inner.server.lock().unwrap_or_else(PoisonError::into_inner) = Some(server);
+        Ok(())
+    }
+
+    /// Pauses (`true`) or resumes (`false`) every connection, as a hung server would: while
+    /// paused nothing is read, acknowledged or written, and pings go unanswered.
+    pub fn pause(&self, paused: bool) {
+        self.inner.shared.paused.send_replace(paused);
+    }
+
+    /// What every connection so far was sent and refused.
+    pub fn traffic(&self) -> TrafficReport {
+        TrafficReport { connections: self.inner.shared.hub().traffic() }
+    }
+
+    /// How many WebSocket connections are open.
+    pub fn open_connections(&self) -> usize {
+        self.inner.shared.hub().open_connections()
+    }
+}
