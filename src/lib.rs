@@ -7,12 +7,24 @@
 //!
 //! - [`protocol`]: the wire format as typed values, serde only. [`protocol::Frame`] is everything
 //!   a client sends, [`protocol::Incoming`] / [`protocol::Event`] everything it receives.
+//! - [`client`]: the client runtime, a set of actors behind one [`client::Runtime`] handle:
+//!   - connection actor (supervised by actix `Supervisor`): one WebSocket at a time; logs in
+//!     first on every connect, decodes inbound frames, drops already-handled `seq`s, reconnects
+//!     with exponential backoff and full jitter;
+//!   - outbound-queue actor: bounded FIFO of accepted frames, each kept until its receipt, resent
+//!     in order with its original `request_id` after a reconnect;
+//!   - heartbeat actor: heartbeats through the queue, latency from their receipts, and the
+//!     liveness watchdog that tells the connection to reconnect when nothing arrives;
+//!   - handler actors (each under its own `Supervisor`): receive events as
+//!     [`client::Delivery`] messages; a failing handler is restarted, the connection is not
+//!     touched.
 //! - `platform` (feature `platform`, on by default): the embedded local Moobius platform, an
 //!   actix-web server speaking the protocol's WebSocket and HTTP API, with test controls.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
 
+pub mod client;
 pub mod protocol;
 
 #[cfg(feature = "platform")]
