@@ -18,6 +18,11 @@
 //!   - handler actors (each under its own `Supervisor`): receive events as
 //!     [`client::Delivery`] messages; a failing handler is restarted, the connection is not
 //!     touched.
+//! - [`http`]: the platform's HTTP API on awc: sign-in and token renewal ([`http::TokenSource`]
+//!   is the shared access token), services, binding, channels, agents, and the cached
+//!   recipient-list ↔ group-id mapping. One error type, [`http::HttpError`].
+//! - [`config`]: the reference SDK's `config.json`, with `MOOBIUS_*` environment overrides, and
+//!   [`config::ensure_service_and_channels`] to create the service and channel it lacks.
 //! - `platform` (feature `platform`, on by default): the embedded local Moobius platform, an
 //!   actix-web server speaking the protocol's WebSocket and HTTP API, with test controls.
 #![forbid(unsafe_code)]
@@ -25,6 +30,8 @@
 #![deny(unreachable_pub)]
 
 pub mod client;
+pub mod config;
+pub mod http;
 pub mod protocol;
 
 #[cfg(feature = "platform")]

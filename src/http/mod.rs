@@ -1,0 +1,32 @@
+//! The platform's HTTP API: sign-in and token renewal, services, binding, channels, members,
+//! agents and groups (PROTOCOL.md, "HTTP API"), on awc.
+//!
+//! [`HttpClient`] has one typed method per call. Every answer's envelope is checked in one place:
+//! success is `{"code": 10000, "data": ...}`; anything else becomes an [`HttpError`] whose kind
+//! carries the platform's `code` and `message` ([`HttpErrorKind::Refused`]). Tokens and passwords
+//! are [`Secret`](crate::protocol::Secret)s: never logged, never in `Debug` output or errors.
+//!
+//! - [`TokenSource`]: the current access token, cheap to clone and read from anywhere;
+//!   [`HttpClient::spawn_token_renewal`] refreshes it every 6 hours and signs in again every 7
+//!   days, as the reference SDK.
+//! - [`HttpClient::create_group`] / [`HttpClient::group_members`]: recipient lists to group ids and
+//!   back, cached (one HTTP call per distinct list per client); [`HttpClient::calls`] counts calls.
+//! - Timeouts: [`REQUEST_TIMEOUT`] and [`CONNECT_TIMEOUT`], set per client with
+//!   [`HttpClientBuilder::timeout`] and [`HttpClientBuilder::connect_timeout`].
+
+mod client;
+mod error;
+mod groups;
+mod token;
+mod types;
+
+pub use client::{
+    CONNECT_TIMEOUT, DEFAULT_HTTP_URL, HttpClient, HttpClientBuilder, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT,
+    SUCCESS_CODE, SharedHttp,
+};
+pub use error::{BoxError, HttpError, HttpErrorKind};
+pub use token::{
+    Credentials, REFRESH_INTERVAL, RENEWAL_RETRY, SIGN_IN_INTERVAL, TokenRenewal, TokenSource, TokenTimings,
+    TokenWatch,
+};
+pub use types::{ChannelSummary, Profile, ServiceSummary, UserGroup, UserInfo};
