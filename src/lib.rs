@@ -33,6 +33,7 @@ pub mod client;
 pub mod config;
 pub mod http;
 pub mod protocol;
+pub mod service;
 
 #[cfg(feature = "platform")]
 pub mod platform;
@@ -40,6 +41,12 @@ pub mod platform;
 /// The names most programs need, in one import.
 pub mod prelude {
     pub use crate::protocol::{
-        ActionKind, Button, ClickArgument, Dialog, Event, Frame, Incoming, MessageContent, Request,
+        ActionKind, BottomButton, Button, ButtonClick, CanvasItem, ChannelInfo, ClickArgument, Dialog,
+        Display, Event, Frame, Incoming, InputComponent, InputType, MenuItem, MenuItemClick, MessageContent,
+        Request, StyleItem, UpdateContent,
+    };
+    pub use crate::service::{
+        Fetch, Message, Moobius, Recipients, Service, ServiceBuilder, ServiceContext, ServiceHandle,
+        ServiceResult, Update, Wand,
     };
 }

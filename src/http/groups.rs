@@ -109,6 +109,12 @@ impl HttpClient {
         Ok(Arc::clone(members))
     }
 
+    /// The character ids of `group_id` when they are cached already (no call, no wait).
+    pub fn cached_group_members(&self, group_id: &str) -> Option<Arc<[String]>> {
+        let map = self.shared.groups.by_id.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get(group_id)?.get().cloned()
+    }
+
     /// How many member lists and group ids this client has cached.
     pub fn cached_groups(&self) -> (usize, usize) {
         self.shared.groups.len()
