@@ -1,6 +1,6 @@
 #![doc = include_str!("../README.md")]
 //!
-//! # Architecture
+//! # Modules and actors
 //!
 //! Data flows protocol → connection → dispatch → service; the HTTP client and the local platform
 //! sit beside it.
@@ -23,6 +23,15 @@
 //!   recipient-list ↔ group-id mapping. One error type, [`http::HttpError`].
 //! - [`config`]: the reference SDK's `config.json`, with `MOOBIUS_*` environment overrides, and
 //!   [`config::ensure_service_and_channels`] to create the service and channel it lacks.
+//! - [`service`]: what users write and run:
+//!   - [`service::Service`]: the trait a service implements, one method per event kind;
+//!   - service actors ([`service::ServiceActor`], one per channel or one shared): host a service
+//!     instance, rebuild it from its factory when it errors or panics, keep their mailbox;
+//!   - router actor: the runtime's handler for one service; resolves group ids to character
+//!     ids (cached) in arrival order and routes each event to its channel's instance;
+//!   - outbox actor: turns typed actions into frames in order, character lists into group ids;
+//!   - [`service::ServiceBuilder`] and [`service::Wand`]: start one or several services (sign
+//!     in, create and bind what is missing, start the actors) and stop them on a signal.
 //! - `platform` (feature `platform`, on by default): the embedded local Moobius platform, an
 //!   actix-web server speaking the protocol's WebSocket and HTTP API, with test controls.
 #![forbid(unsafe_code)]
