@@ -41,14 +41,16 @@
 //! # No service id, no channels
 //!
 //! A config without a `service_id` or without `channels` is valid. Before connecting, the
-//! program calls [`ensure_service_and_channels`]: it signs nothing in (give it a signed-in
-//! [`HttpClient`]), creates a service when there is no id and a channel when there are none,
+//! program signs in ([`Config::http_client`], [`HttpClient::sign_in`]) and calls
+//! [`ensure_service_and_channels`]: it creates a service when there is no id and a channel when
+//! there are none,
 //! writes them into the [`Config`], and returns what it created ([`Created`]) so the program can
-//! report it (the examples print it; the SDK logs it and writes the new id back to its file, which
-//! this crate does not do: put the printed id in the file or in `MOOBIUS_SERVICE_ID`). Then
-//! [`bind_channels`] binds the channels, applying `others` as the SDK does.
+//! report it; [`Config::save_created`] writes them back into the file, as the SDK writes a new
+//! service id back (with a config from the environment, put the printed ids in
+//! `MOOBIUS_SERVICE_ID` and `MOOBIUS_CHANNELS`). Then [`bind_channels`] binds the channels,
+//! applying `others` as the SDK does.
 
-use crate::http::{Credentials, DEFAULT_HTTP_URL, HttpClient, HttpError};
+use crate::http::{Credentials, DEFAULT_HTTP_URL, HttpClient, HttpClientBuilder, HttpError};
 use crate::protocol::{Context, Secret};
 use derive_more::{Display, Error};
 use serde_json::Value;
@@ -110,6 +112,9 @@ pub struct Config {
     pub db: Value,
     /// The file this came from, if any.
     pub file: Option<PathBuf>,
+    /// The file holding `service_config` (the file itself, or the section file it names): where
+    /// [`Config::save_created`] writes a created service id and channels.
+    pub service_file: Option<PathBuf>,
 }
 
 /// `service_config`.
@@ -208,7 +213,25 @@ impl Config {
             log: LogConfig::default(),
             db: Value::Object(Context::new()),
             file: None,
+            service_file: None,
         }
+    }
+
+    /// A builder of an [`HttpClient`] for this config's HTTP API and account (set timeouts on it,
+    /// then `build`).
+    ///
+    /// # Examples
+    /// ```
+    /// use moobius::config::Config;
+    /// use moobius::http::Credentials;
+    ///
+    /// let config = Config::new(Credentials::new("bot@example.com", "hunter2"));
+    /// let client = config.http_client().build()?;
+    /// assert_eq!(client.base_url(), "https://api.moobius.ai");
+    /// # Ok::<(), moobius::http::HttpError>(())
+    /// ```
+    pub fn http_client(&self) -> HttpClientBuilder {
+        HttpClient::builder(self.service.http_server_uri.as_str()).credentials(self.account.clone())
     }
 
     /// A loader: choose the file, the environment and the base directory, then
@@ -256,6 +279,56 @@ impl Config {
     /// ```
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::loader().process_env().load()
+    }
+
+    /// Writes what [`ensure_service_and_channels`] created into the file holding
+    /// `service_config` (as the reference SDK writes a new service id back), so the next start
+    /// reuses them: `service_id` when a service was created, `channels` when channels were.
+    /// Returns the file written, or `None` when there was nothing to write or no file (a config
+    /// from the environment). Other fields are kept; the file is rewritten as indented JSON (keys
+    /// in alphabetical order).
+    ///
+    /// # Errors
+    /// [`ConfigErrorKind::Read`], [`ConfigErrorKind::Syntax`] or [`ConfigErrorKind::Write`] for
+    /// the file.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn demo(client: moobius::http::HttpClient, mut config: moobius::config::Config) -> Result<(), Box<dyn std::error::Error>> {
+    /// let created = moobius::config::ensure_service_and_channels(&client, &mut config).await?;
+    /// if let Some(file) = config.save_created(&created)? {
+    ///     println!("{created}; saved in {}", file.display());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn save_created(&self, created: &Created) -> Result<Option<&Path>, ConfigError> {
+        let Some(path) = self.service_file.as_deref() else { return Ok(None) };
+        if created.is_empty() {
+            return Ok(None);
+        }
+        let mut root = read_json(path)?;
+        let origin = Origin::File(path.to_owned());
+        let inline = matches!(root.get("service_config"), Some(Value::Object(_)));
+        let section = if inline { root.get_mut("service_config") } else { Some(&mut root) };
+        let Some(Value::Object(section)) = section else {
+            return Err(invalid("service_config", &origin, "expected a JSON object".to_owned()));
+        };
+        if let Some(id) = &created.service_id {
+            section.insert("service_id".to_owned(), Value::String(id.clone()));
+        }
+        if !created.channels.is_empty() {
+            section
+                .insert("channels".to_owned(), created.channels.iter().cloned().map(Value::String).collect());
+        }
+        let write_error = |detail: String, source: Box<dyn std::error::Error + Send + Sync>| ConfigError {
+            kind: ConfigErrorKind::Write { file: path.display().to_string(), detail },
+            source: Some(source),
+        };
+        let mut text =
+            serde_json::to_string_pretty(&root).map_err(|e| write_error(e.to_string(), e.into()))?;
+        text.push('\n');
+        std::fs::write(path, text).map_err(|e| write_error(e.to_string(), e.into()))?;
+        Ok(Some(path))
     }
 }
 
@@ -323,146 +396,53 @@ impl ConfigLoader {
     /// assert!(matches!(err.kind(), ConfigErrorKind::MissingField { field, .. } if field == "account_config.password"));
     /// ```
     pub fn load(self) -> Result<Config, ConfigError> {
-        let mut sections = Sections::default();
-        if let Some(file) = &self.file {
-            sections = self.read_sections(file)?;
-        }
-        let mut config = Config::new(Credentials::new(String::new(), Secret::default()));
-        config.file = self.file.clone();
-
-        // account_config
-        let (account, origin) = &sections.account;
-        let email = opt_string(account, "account_config", "email", origin)?;
-        let password = opt_string(account, "account_config", "password", origin)?;
-
-        // service_config
-        let (service, origin) = &sections.service;
-        let s = &mut config.service;
-        if let Some(url) = opt_string(service, "service_config", "http_server_uri", origin)? {
-            s.http_server_uri = check_url("service_config.http_server_uri", url, &["http", "https"], origin)?;
-        }
-        if let Some(url) = opt_string(service, "service_config", "ws_server_uri", origin)? {
-            s.ws_server_uri = check_url("service_config.ws_server_uri", url, &["ws", "wss"], origin)?;
-        }
-        s.service_id =
-            opt_string(service, "service_config", "service_id", origin)?.filter(|id| !id.trim().is_empty());
-        if let Some(channels) = service.get("channels").filter(|v| !v.is_null()) {
-            s.channels = channel_list(channels, origin)?;
-        }
-        if let Some(others) = opt_string(service, "service_config", "others", origin)? {
-            s.others = parse_others(&others, origin)?;
-        }
-        if let Some(mode) = service.get("service_mode").filter(|v| !v.is_null()) {
-            s.service_mode = mode.as_bool().ok_or_else(|| {
-                invalid(
-                    "service_config.service_mode",
-                    origin,
-                    format!("expected true or false, found {}", kind_of(mode)),
-                )
-            })?;
-        }
-        if let Some(interval) = service.get("checkin_interval").filter(|v| !v.is_null()) {
-            s.checkin_interval = interval
-                .as_f64()
-                .filter(|secs| secs.is_finite() && *secs >= 0.0)
-                .map(Duration::from_secs_f64)
-                .ok_or_else(|| {
-                    invalid(
-                        "service_config.checkin_interval",
-                        origin,
-                        format!("expected a number of seconds (0 or more), found {}", kind_of(interval)),
-                    )
-                })?;
-        }
-        const SERVICE_KEYS: [&str; 7] = [
-            "http_server_uri",
-            "ws_server_uri",
-            "service_id",
-            "channels",
-            "others",
-            "service_mode",
-            "checkin_interval",
-        ];
-        s.extra = service
-            .iter()
-            .filter(|(k, _)| !SERVICE_KEYS.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-
-        // log_config
-        let (log, origin) = &sections.log;
-        let l = &mut config.log;
-        for (key, slot) in [
-            ("log_level", &mut l.log_level),
-            ("terminal_log_level", &mut l.terminal_log_level),
-            ("error_log_level", &mut l.error_log_level),
-        ] {
-            if let Some(level) = opt_string(log, "log_config", key, origin)? {
-                *slot = level.to_uppercase();
-            }
-        }
-        l.log_file = opt_string(log, "log_config", "log_file", origin)?;
-        l.error_log_file =
-            opt_string(log, "log_config", "error_log_file", origin)?.or_else(|| l.log_file.clone());
-        if let Some(retention) = log.get("log_retention").filter(|v| !v.is_null()) {
-            if !(retention.is_string() || retention.is_object()) {
-                return Err(invalid(
-                    "log_config.log_retention",
-                    origin,
-                    format!(
-                        "expected a string such as \"7 days\" or an object, found {}",
-                        kind_of(retention)
-                    ),
-                ));
-            }
-            l.log_retention = retention.clone();
-        }
-        const LOG_KEYS: [&str; 6] = [
-            "log_level",
-            "terminal_log_level",
-            "error_log_level",
-            "log_file",
-            "error_log_file",
-            "log_retention",
-        ];
-        l.extra = log
-            .iter()
-            .filter(|(k, _)| !LOG_KEYS.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-
-        config.db = sections.db.unwrap_or_else(|| Value::Object(Context::new()));
+        let sections = match &self.file {
+            Some(file) => self.read_sections(file)?,
+            None => Sections::default(),
+        };
+        let (account, account_origin) = &sections.account;
+        let mut email = opt_string(account, "account_config", "email", account_origin)?;
+        let mut password = opt_string(account, "account_config", "password", account_origin)?;
+        let mut service = service_section(&sections.service.0, &sections.service.1)?;
+        let log = log_section(&sections.log.0, &sections.log.1)?;
 
         // The environment overrides the file.
         let env = |name: &'static str| (self.env)(name).map(|value| (value, Origin::Env(name)));
-        let (mut email, mut email_origin) = (email, sections.account.1.clone());
+        let (mut email_origin, mut password_origin) = (account_origin.clone(), account_origin.clone());
         if let Some((value, origin)) = env(ENV_EMAIL) {
             (email, email_origin) = (Some(value), origin);
         }
-        let (mut password, mut password_origin) = (password, sections.account.1.clone());
         if let Some((value, origin)) = env(ENV_PASSWORD) {
             (password, password_origin) = (Some(value), origin);
         }
         if let Some((url, origin)) = env(ENV_HTTP_URL) {
-            config.service.http_server_uri =
+            service.http_server_uri =
                 check_url("service_config.http_server_uri", url, &["http", "https"], &origin)?;
         }
         if let Some((url, origin)) = env(ENV_WS_URL) {
-            config.service.ws_server_uri =
-                check_url("service_config.ws_server_uri", url, &["ws", "wss"], &origin)?;
+            service.ws_server_uri = check_url("service_config.ws_server_uri", url, &["ws", "wss"], &origin)?;
         }
         if let Some((id, _)) = env(ENV_SERVICE_ID) {
             let id = id.trim();
-            config.service.service_id = (!id.is_empty()).then(|| id.to_owned());
+            service.service_id = (!id.is_empty()).then(|| id.to_owned());
         }
         if let Some((channels, _)) = env(ENV_CHANNELS) {
-            config.service.channels = split_channels(&channels);
+            service.channels = split_channels(&channels);
         }
 
-        config.account.email = required("account_config.email", email, &email_origin)?;
-        config.account.password =
-            Secret::new(required("account_config.password", password, &password_origin)?);
-        Ok(config)
+        let email = required("account_config.email", email, &email_origin)?;
+        let password = Secret::new(required("account_config.password", password, &password_origin)?);
+        Ok(Config {
+            account: Credentials { email, password },
+            service,
+            log,
+            db: sections.db.unwrap_or_else(|| Value::Object(Context::new())),
+            file: self.file,
+            service_file: match &sections.service.1 {
+                Origin::File(path) => Some(path.clone()),
+                _ => None,
+            },
+        })
     }
 
     fn read_sections(&self, file: &Path) -> Result<Sections, ConfigError> {
@@ -546,6 +526,104 @@ impl ConfigLoader {
             format!("the section file `{}` was not found (tried {})", path.display(), tried.join(", ")),
         ))
     }
+}
+
+/// Reads `service_config` (defaults for what is absent).
+fn service_section(section: &Context, origin: &Origin) -> Result<ServiceConfig, ConfigError> {
+    const NAME: &str = "service_config";
+    const KNOWN: [&str; 7] = [
+        "http_server_uri",
+        "ws_server_uri",
+        "service_id",
+        "channels",
+        "others",
+        "service_mode",
+        "checkin_interval",
+    ];
+    let mut service = ServiceConfig::default();
+    if let Some(url) = opt_string(section, NAME, "http_server_uri", origin)? {
+        service.http_server_uri =
+            check_url("service_config.http_server_uri", url, &["http", "https"], origin)?;
+    }
+    if let Some(url) = opt_string(section, NAME, "ws_server_uri", origin)? {
+        service.ws_server_uri = check_url("service_config.ws_server_uri", url, &["ws", "wss"], origin)?;
+    }
+    service.service_id = opt_string(section, NAME, "service_id", origin)?.filter(|id| !id.trim().is_empty());
+    if let Some(channels) = present(section, "channels") {
+        service.channels = channel_list(channels, origin)?;
+    }
+    if let Some(others) = opt_string(section, NAME, "others", origin)? {
+        service.others = parse_others(&others, origin)?;
+    }
+    if let Some(mode) = present(section, "service_mode") {
+        service.service_mode = mode.as_bool().ok_or_else(|| {
+            invalid(
+                "service_config.service_mode",
+                origin,
+                format!("expected true or false, found {}", kind_of(mode)),
+            )
+        })?;
+    }
+    if let Some(interval) = present(section, "checkin_interval") {
+        service.checkin_interval = interval
+            .as_f64()
+            .filter(|secs| secs.is_finite() && *secs >= 0.0)
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| {
+                let found = kind_of(interval);
+                invalid(
+                    "service_config.checkin_interval",
+                    origin,
+                    format!("expected a number of seconds (0 or more), found {found}"),
+                )
+            })?;
+    }
+    service.extra = others_than(section, &KNOWN);
+    Ok(service)
+}
+
+/// Reads `log_config` (the SDK's defaults for what is absent).
+fn log_section(section: &Context, origin: &Origin) -> Result<LogConfig, ConfigError> {
+    const NAME: &str = "log_config";
+    const KNOWN: [&str; 6] =
+        ["log_level", "terminal_log_level", "error_log_level", "log_file", "error_log_file", "log_retention"];
+    let mut log = LogConfig::default();
+    for (key, slot) in [
+        ("log_level", &mut log.log_level),
+        ("terminal_log_level", &mut log.terminal_log_level),
+        ("error_log_level", &mut log.error_log_level),
+    ] {
+        if let Some(level) = opt_string(section, NAME, key, origin)? {
+            *slot = level.to_uppercase();
+        }
+    }
+    log.log_file = opt_string(section, NAME, "log_file", origin)?;
+    log.error_log_file =
+        opt_string(section, NAME, "error_log_file", origin)?.or_else(|| log.log_file.clone());
+    if let Some(retention) = present(section, "log_retention") {
+        if !(retention.is_string() || retention.is_object()) {
+            let found = kind_of(retention);
+            let detail = format!("expected a string such as \"7 days\" or an object, found {found}");
+            return Err(invalid("log_config.log_retention", origin, detail));
+        }
+        log.log_retention = retention.clone();
+    }
+    log.extra = others_than(section, &KNOWN);
+    Ok(log)
+}
+
+/// A field that is there and not `null`.
+fn present<'a>(section: &'a Context, key: &str) -> Option<&'a Value> {
+    section.get(key).filter(|value| !value.is_null())
+}
+
+/// The fields of `section` other than `known`.
+fn others_than(section: &Context, known: &[&str]) -> Context {
+    section
+        .iter()
+        .filter(|(k, _)| !known.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// The four sections of a file, each with where it came from.
@@ -747,6 +825,14 @@ pub enum ConfigErrorKind {
     /// The file could not be read.
     #[display("cannot read config file {file}: {detail}; check the path")]
     Read {
+        /// The file.
+        file: String,
+        /// The system's reason.
+        detail: String,
+    },
+    /// The file could not be written ([`Config::save_created`]).
+    #[display("cannot write config file {file}: {detail}; check its permissions")]
+    Write {
         /// The file.
         file: String,
         /// The system's reason.
@@ -1011,6 +1097,42 @@ mod tests {
         assert_eq!(parse_others("IGNORE", &origin).unwrap(), Others::Ignore);
         assert_eq!(parse_others("unbind", &origin).unwrap(), Others::Unbind);
         assert!(parse_others("steal", &origin).unwrap_err().to_string().contains("include, ignore, unbind"));
+    }
+
+    #[test]
+    fn sdk_extras_are_read_and_checked() {
+        let origin = Origin::File(PathBuf::from("service.json"));
+        let section = |json: Value| match json {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let service = service_section(
+            &section(serde_json::json!({"service_mode": false, "checkin_interval": 30, "no_warn": true})),
+            &origin,
+        )
+        .unwrap();
+        assert!(!service.service_mode);
+        assert_eq!(service.checkin_interval, Duration::from_secs(30));
+        assert_eq!(service.extra["no_warn"], true);
+
+        let err = service_section(&section(serde_json::json!({"service_mode": "yes"})), &origin).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "field `service_config.service_mode` in service.json: expected true or false, found a string"
+        );
+        let err =
+            service_section(&section(serde_json::json!({"checkin_interval": -1})), &origin).unwrap_err();
+        assert!(err.to_string().contains("0 or more"), "{err}");
+
+        let log = log_section(
+            &section(serde_json::json!({"log_file": "a.log", "log_retention": "3 days"})),
+            &origin,
+        )
+        .unwrap();
+        assert_eq!(log.error_log_file.as_deref(), Some("a.log"), "the SDK's default: the log file");
+        assert_eq!(log.log_retention, "3 days");
+        let err = log_section(&section(serde_json::json!({"log_retention": 7})), &origin).unwrap_err();
+        assert!(err.to_string().starts_with("field `log_config.log_retention` in service.json"), "{err}");
     }
 
     #[test]

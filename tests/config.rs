@@ -197,3 +197,47 @@ fn environment_errors_name_the_variable() {
         "{shown}"
     );
 }
+
+#[test]
+fn created_ids_are_saved_back_where_service_config_lives() {
+    use moobius::config::Created;
+    let created = Created { service_id: Some("svc-new".into()), channels: vec!["chan-new".into()] };
+
+    // One file with inline sections.
+    let dir = scratch("save-inline");
+    let inline = std::fs::read_to_string(fixtures().join("sdk_inline_config.json")).unwrap();
+    let file = write(&dir, "config.json", &inline);
+    let config = Config::loader().file(&file).load().unwrap();
+    assert_eq!(config.service_file.as_deref(), Some(file.as_path()));
+    assert_eq!(config.save_created(&created).unwrap(), Some(file.as_path()));
+    let again = Config::loader().file(&file).load().unwrap();
+    assert_eq!(again.service.service_id.as_deref(), Some("svc-new"));
+    assert_eq!(again.service.channels, ["chan-new"]);
+    assert_eq!(again.account, config.account, "the rest is kept");
+    assert_eq!(again.service.others, Others::Ignore);
+    assert_eq!(again.db, config.db);
+
+    // The quickstart layout: the section file is written, not config.json.
+    let dir = scratch("save-sections");
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    for name in ["config.json", "account.json", "service.json", "log.json", "db.json"] {
+        std::fs::copy(fixtures().join("sdk_project/config").join(name), dir.join("config").join(name))
+            .unwrap();
+    }
+    let top = dir.join("config/config.json");
+    let before = std::fs::read_to_string(&top).unwrap();
+    let config = Config::loader().file(&top).base_dir(&dir).load().unwrap();
+    let only_service = Created { service_id: Some("svc-2".into()), channels: Vec::new() };
+    let written = config.save_created(&only_service).unwrap().unwrap().to_owned();
+    assert_eq!(written, dir.join("config/service.json"));
+    assert_eq!(std::fs::read_to_string(&top).unwrap(), before);
+    let again = Config::loader().file(&top).base_dir(&dir).load().unwrap();
+    assert_eq!(again.service.service_id.as_deref(), Some("svc-2"));
+    assert_eq!(again.service.channels, config.service.channels, "channels untouched");
+
+    // Nothing created, or no file: nothing written.
+    assert_eq!(config.save_created(&Created::default()).unwrap(), None);
+    let from_env =
+        Config::loader().env_vars([("MOOBIUS_EMAIL", "a"), ("MOOBIUS_PASSWORD", "p")]).load().unwrap();
+    assert_eq!(from_env.save_created(&created).unwrap(), None);
+}

@@ -98,6 +98,40 @@ async fn a_bad_or_missing_token_is_refused() {
 }
 
 #[actix_rt::test]
+async fn an_unauthorized_call_signs_in_again_and_retries_once() {
+    let platform = start_platform().await;
+    signed_in(&platform, "sam").await;
+    let stale = || TokenSource::with_access_token(Secret::new("stale-token"));
+    let client = HttpClient::builder(platform.http_url())
+        .credentials(Credentials::new("sam", "sam-password"))
+        .token_source(stale())
+        .build()
+        .unwrap();
+    assert_eq!(client.user_info().await.unwrap().email, "sam");
+    assert_eq!(client.calls(), 3, "refused, sign-in, the call again");
+    assert_ne!(client.tokens().access_token().unwrap().expose(), "stale-token");
+
+    let strict = HttpClient::builder(platform.http_url())
+        .credentials(Credentials::new("sam", "sam-password"))
+        .token_source(stale())
+        .sign_in_again_when_unauthorized(false)
+        .build()
+        .unwrap();
+    assert_eq!(strict.user_info().await.unwrap_err().refusal().map(|(code, _)| code), Some(401));
+    assert_eq!(strict.calls(), 1);
+
+    // A sign-in that fails says why (not the first refusal).
+    let wrong = HttpClient::builder(platform.http_url())
+        .credentials(Credentials::new("sam", "not-sams-password"))
+        .token_source(stale())
+        .build()
+        .unwrap();
+    let err = wrong.user_info().await.unwrap_err();
+    assert!(err.refusal().is_some_and(|(_, message)| message.contains("wrong password")), "{err}");
+    platform.stop().await;
+}
+
+#[actix_rt::test]
 async fn an_expired_token_is_refused() {
     let platform = start_platform_with(PlatformConfig::default().access_token_lifetime(Duration::ZERO)).await;
     let client = signed_in(&platform, "dave").await;
@@ -258,8 +292,38 @@ async fn user_groups() {
     let listed = groups.iter().find(|g| g.group_id == group_id).expect("the group is listed");
     assert_eq!(listed.characters, vec![user_id.clone()]);
 
-    let err = user.create_user_group("no-such-channel", "friends", &[user_id]).await.unwrap_err();
+    let err = user
+        .create_user_group("no-such-channel", "friends", std::slice::from_ref(&user_id))
+        .await
+        .unwrap_err();
     assert!(matches!(err.kind(), HttpErrorKind::Refused { .. }), "{err}");
+
+    // User mode's recipients: cached per channel and list.
+    let other_channel = owner.create_channel("ken's other room", "another room").await.unwrap();
+    let recipients = vec![user_id.clone()];
+    let before = user.calls();
+    let group = user.create_channel_group(&channel_id, &recipients).await.unwrap();
+    assert_eq!(user.create_channel_group(&channel_id, &recipients).await.unwrap(), group);
+    assert_eq!(user.calls(), before + 1);
+    assert_eq!(
+        &*user.channel_group_members(&group, &channel_id, &user_id).await.unwrap(),
+        recipients.as_slice()
+    );
+    assert_eq!(user.calls(), before + 1, "the members of a group this client made are known");
+    let elsewhere = user.create_channel_group(&other_channel, &recipients).await.unwrap();
+    assert_ne!(elsewhere, group);
+    assert_eq!(user.calls(), before + 2);
+    // A channel group made by someone else: one lookup, then cached.
+    let calls = owner.calls();
+    assert_eq!(
+        &*owner.channel_group_members(&group, &channel_id, &user_id).await.unwrap(),
+        recipients.as_slice()
+    );
+    assert_eq!(
+        &*owner.channel_group_members(&group, &channel_id, &user_id).await.unwrap(),
+        recipients.as_slice()
+    );
+    assert_eq!(owner.calls(), calls + 1);
     platform.stop().await;
 }
 
@@ -335,7 +399,10 @@ async fn an_unreachable_platform_is_a_transport_error() {
     let platform = start_platform().await;
     let client = signed_in(&platform, "pete").await;
     platform.stop().await;
-    let err = client.list_services().await.unwrap_err();
+    // A client with its own connection pool, so the call must connect (a keep-alive connection
+    // from the sign-in may outlive `stop` for a moment; see the final report).
+    let fresh = client.share().client();
+    let err = fresh.list_services().await.unwrap_err();
     assert!(matches!(err.kind(), HttpErrorKind::Transport { .. }), "{err:?}");
     assert!(err.is_transient());
     assert!(err.to_string().contains("check the http url"), "{err}");
@@ -432,11 +499,7 @@ async fn config_without_service_or_channels_gets_them_created_and_bound() {
         ])
         .load()
         .unwrap();
-    let client = HttpClient::builder(&config.service.http_server_uri)
-        .credentials(config.account.clone())
-        .timeout(WAIT)
-        .build()
-        .unwrap();
+    let client = config.http_client().timeout(WAIT).build().unwrap();
     client.sign_in().await.unwrap();
 
     let created = ensure_service_and_channels(&client, &mut config).await.unwrap();
@@ -472,5 +535,14 @@ async fn config_without_service_or_channels_gets_them_created_and_bound() {
     assert_eq!(taken.channels, config.service.channels);
     let services = client.list_services().await.unwrap();
     assert!(services.iter().find(|s| s.service_id == service_id).unwrap().channel_ids.is_empty());
+
+    // `unbind`: the first service frees the channel from the second and leaves it unused.
+    config.service.others = Others::Unbind;
+    let second_id = second.service.service_id.clone().unwrap();
+    let freed = bind_channels(&client, &config.service).await.unwrap();
+    assert!(freed.channels.is_empty());
+    assert_eq!(freed.skipped, [(config.service.channels[0].clone(), second_id)]);
+    let services = client.list_services().await.unwrap();
+    assert!(services.iter().all(|s| s.channel_ids.is_empty()), "{services:?}");
     platform.stop().await;
 }

@@ -6,6 +6,7 @@ use super::types::*;
 use super::{Credentials, HttpError, HttpErrorKind, TokenSource};
 use crate::protocol::{AUTH_ORIGIN, Character};
 use awc::http::{Method, StatusCode, Uri, header};
+use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -63,6 +64,7 @@ pub(crate) struct Shared {
     timeout: Duration,
     connect_timeout: Duration,
     credentials: Option<Credentials>,
+    sign_in_again: bool,
     tokens: TokenSource,
     pub(crate) groups: GroupCache,
     calls: AtomicU64,
@@ -115,6 +117,7 @@ pub struct HttpClientBuilder {
     connect_timeout: Duration,
     credentials: Option<Credentials>,
     tokens: Option<TokenSource>,
+    sign_in_again: bool,
 }
 
 impl HttpClientBuilder {
@@ -143,6 +146,15 @@ impl HttpClientBuilder {
         self
     }
 
+    /// Whether a call refused as unauthorized (HTTP 401: the token expired or was revoked) makes
+    /// the client sign in again and retry the call once, when it has credentials. On by default;
+    /// the renewal timer ([`HttpClient::spawn_token_renewal`]) normally keeps the token valid,
+    /// this covers what it cannot (a suspended machine, a platform restart).
+    pub fn sign_in_again_when_unauthorized(mut self, on: bool) -> Self {
+        self.sign_in_again = on;
+        self
+    }
+
     /// The client. Must run on a thread with an actix / tokio runtime when it makes calls.
     ///
     /// # Errors
@@ -154,6 +166,7 @@ impl HttpClientBuilder {
             timeout: self.timeout,
             connect_timeout: self.connect_timeout,
             credentials: self.credentials,
+            sign_in_again: self.sign_in_again,
             tokens: self.tokens.unwrap_or_default(),
             groups: GroupCache::default(),
             calls: AtomicU64::new(0),
@@ -210,6 +223,7 @@ impl HttpClient {
             connect_timeout: CONNECT_TIMEOUT,
             credentials: None,
             tokens: None,
+            sign_in_again: true,
         }
     }
 
@@ -261,12 +275,7 @@ impl HttpClient {
         };
         let request = SignInRequest { username: &credentials.email, password: &credentials.password };
         let data: AuthData = self
-            .post(
-                CALL,
-                &request,
-                Auth::Anonymous,
-                "data: {AuthenticationResult: {AccessToken, RefreshToken}}",
-            )
+            .post_anonymous(CALL, &request, "data: {AuthenticationResult: {AccessToken, RefreshToken}}")
             .await?;
         self.shared.tokens.set(data.result.access_token, data.result.refresh_token);
         log::debug!("signed in as {}", credentials.email);
@@ -296,7 +305,7 @@ impl HttpClient {
         };
         let request = RefreshRequest { username: &credentials.email, refresh_token: &refresh_token };
         let data: AuthData =
-            self.post(CALL, &request, Auth::Anonymous, "data: {AuthenticationResult: {AccessToken}}").await?;
+            self.post_anonymous(CALL, &request, "data: {AuthenticationResult: {AccessToken}}").await?;
         self.shared.tokens.set(data.result.access_token, data.result.refresh_token);
         Ok(())
     }
@@ -331,14 +340,8 @@ impl HttpClient {
     /// # Ok(()) }
     /// ```
     pub async fn create_service(&self, description: &str) -> Result<String, HttpError> {
-        let data: ServiceIdData = self
-            .post(
-                "/service/create",
-                &CreateServiceRequest { description },
-                Auth::Bearer,
-                "data: {service_id}",
-            )
-            .await?;
+        let data: ServiceIdData =
+            self.post("/service/create", &CreateServiceRequest { description }, "data: {service_id}").await?;
         Ok(data.service_id)
     }
 
@@ -374,8 +377,7 @@ impl HttpClient {
     /// ```
     pub async fn bind(&self, service_id: &str, channel_id: &str) -> Result<(), HttpError> {
         let request = BindRequest { channel_id, service_id };
-        let _: serde::de::IgnoredAny =
-            self.post("/service/bind", &request, Auth::Bearer, "code 10000").await?;
+        let _: serde::de::IgnoredAny = self.post("/service/bind", &request, "code 10000").await?;
         Ok(())
     }
 
@@ -392,8 +394,7 @@ impl HttpClient {
     /// ```
     pub async fn unbind(&self, service_id: &str, channel_id: &str) -> Result<(), HttpError> {
         let request = BindRequest { channel_id, service_id };
-        let _: serde::de::IgnoredAny =
-            self.post("/service/unbind", &request, Auth::Bearer, "code 10000").await?;
+        let _: serde::de::IgnoredAny = self.post("/service/unbind", &request, "code 10000").await?;
         Ok(())
     }
 
@@ -415,8 +416,7 @@ impl HttpClient {
             channel_name: name,
             context: ChannelContext { channel_description: description },
         };
-        let data: ChannelIdData =
-            self.post("/channel/create", &request, Auth::Bearer, "data: {channel_id}").await?;
+        let data: ChannelIdData = self.post("/channel/create", &request, "data: {channel_id}").await?;
         Ok(data.channel_id)
     }
 
@@ -475,12 +475,7 @@ impl HttpClient {
     pub async fn create_agent(&self, service_id: &str, profile: &Profile) -> Result<Character, HttpError> {
         let request = CreateCharacterRequest { service_id, context: profile };
         let data: CharacterData = self
-            .post(
-                "/service/character/create",
-                &request,
-                Auth::Bearer,
-                "data: {character_id, character_context}",
-            )
+            .post("/service/character/create", &request, "data: {character_id, character_context}")
             .await?;
         Ok(data.into())
     }
@@ -521,12 +516,7 @@ impl HttpClient {
     pub async fn fetch_profiles(&self, character_ids: &[String]) -> Result<Vec<Character>, HttpError> {
         let request = FetchProfileRequest { character_list: character_ids };
         let data: Vec<CharacterData> = self
-            .post(
-                "/character/fetch_profile",
-                &request,
-                Auth::Bearer,
-                "data: [{character_id, character_context}]",
-            )
+            .post("/character/fetch_profile", &request, "data: [{character_id, character_context}]")
             .await?;
         Ok(data.into_iter().map(Character::from).collect())
     }
@@ -547,7 +537,7 @@ impl HttpClient {
     /// ```
     pub async fn create_group_uncached(&self, characters: &[String]) -> Result<String, HttpError> {
         let request = CreateServiceGroupRequest { group_id: "", characters };
-        self.post("/service/group/create", &request, Auth::Bearer, "data: the group id (a string)").await
+        self.post("/service/group/create", &request, "data: the group id (a string)").await
     }
 
     /// The members of a service group (`GET /service/group`) without looking at the cache; most
@@ -587,8 +577,7 @@ impl HttpClient {
         characters: &[String],
     ) -> Result<String, HttpError> {
         let request = CreateUserGroupRequest { channel_id, group_name, characters };
-        let data: GroupIdData =
-            self.post("/user/group/create", &request, Auth::Bearer, "data: {group_id}").await?;
+        let data: GroupIdData = self.post("/user/group/create", &request, "data: {group_id}").await?;
         Ok(data.group_id)
     }
 
@@ -645,7 +634,68 @@ impl HttpClient {
         expected: &'static str,
     ) -> Result<T, HttpError> {
         let call = Call { method: Method::GET, path };
-        let mut request = self.request(&call, Auth::Bearer)?;
+        self.exchange(&call, query, None, Auth::Bearer, expected).await
+    }
+
+    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &'static str,
+        body: &B,
+        expected: &'static str,
+    ) -> Result<T, HttpError> {
+        let call = Call { method: Method::POST, path };
+        let body = json_body(&call, body)?;
+        self.exchange(&call, &[], Some(body), Auth::Bearer, expected).await
+    }
+
+    /// Sign-in and refresh: no token, no retry.
+    async fn post_anonymous<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &'static str,
+        body: &B,
+        expected: &'static str,
+    ) -> Result<T, HttpError> {
+        let call = Call { method: Method::POST, path };
+        let body = json_body(&call, body)?;
+        self.attempt(&call, &[], Some(body), Auth::Anonymous, expected).await
+    }
+
+    /// One call; when the platform answers 401 to a call with a token and the client has
+    /// credentials (and [`HttpClientBuilder::sign_in_again_when_unauthorized`] is on), signs in
+    /// again and makes the call once more.
+    async fn exchange<T: DeserializeOwned>(
+        &self,
+        call: &Call,
+        query: &[(&str, &str)],
+        body: Option<Bytes>,
+        auth: Auth,
+        expected: &'static str,
+    ) -> Result<T, HttpError> {
+        let first = self.attempt(call, query, body.clone(), auth, expected).await;
+        match first {
+            Err(error)
+                if auth == Auth::Bearer
+                    && self.shared.sign_in_again
+                    && self.shared.credentials.is_some()
+                    && matches!(error.kind(), HttpErrorKind::Refused { status: 401, .. }) =>
+            {
+                log::info!("{error}; signing in again and retrying once");
+                self.sign_in().await?;
+                self.attempt(call, query, body, auth, expected).await
+            }
+            other => other,
+        }
+    }
+
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        call: &Call,
+        query: &[(&str, &str)],
+        body: Option<Bytes>,
+        auth: Auth,
+        expected: &'static str,
+    ) -> Result<T, HttpError> {
+        let mut request = self.request(call, auth)?;
         if !query.is_empty() {
             request = request.query(&query).map_err(|e| {
                 HttpError::with_source(
@@ -654,25 +704,7 @@ impl HttpClient {
                 )
             })?;
         }
-        self.send(&call, request, None, Auth::Bearer, expected).await
-    }
-
-    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
-        &self,
-        path: &'static str,
-        body: &B,
-        auth: Auth,
-        expected: &'static str,
-    ) -> Result<T, HttpError> {
-        let call = Call { method: Method::POST, path };
-        let request = self.request(&call, auth)?;
-        let body = serde_json::to_vec(body).map_err(|e| {
-            HttpError::with_source(
-                HttpErrorKind::InvalidRequest { call: call.to_string(), detail: e.to_string() },
-                e,
-            )
-        })?;
-        self.send(&call, request, Some(body), auth, expected).await
+        self.send(call, request, body, auth, expected).await
     }
 
     fn request(&self, call: &Call, auth: Auth) -> Result<awc::ClientRequest, HttpError> {
@@ -683,8 +715,18 @@ impl HttpClient {
             let Some(token) = self.shared.tokens.access_token() else {
                 return Err(HttpError::new(HttpErrorKind::NotSignedIn { call: call.to_string() }));
             };
+            let mut bearer =
+                header::HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| {
+                    HttpError::new(HttpErrorKind::InvalidRequest {
+                        call: call.to_string(),
+                        detail: "the access token holds characters a header cannot carry: sign in again"
+                            .to_owned(),
+                    })
+                })?;
+            // Kept out of HTTP/2 header compression tables and marked as secret for awc.
+            bearer.set_sensitive(true);
             request = request
-                .insert_header((header::AUTHORIZATION, format!("Bearer {}", token.expose())))
+                .insert_header((header::AUTHORIZATION, bearer))
                 .insert_header(("Auth-Origin", AUTH_ORIGIN));
         }
         Ok(request)
@@ -694,7 +736,7 @@ impl HttpClient {
         &self,
         call: &Call,
         request: awc::ClientRequest,
-        body: Option<Vec<u8>>,
+        body: Option<Bytes>,
         auth: Auth,
         expected: &'static str,
     ) -> Result<T, HttpError> {
@@ -706,7 +748,7 @@ impl HttpClient {
                 Some(body) => request.content_type("application/json").send_body(body).await,
                 None => request.send().await,
             }
-            .map_err(|e| transport_error(call, timeout, e))?;
+            .map_err(|e| transport_error(call, &self.shared, e))?;
             let status = response.status();
             let bytes = response.body().limit(MAX_RESPONSE_BYTES).await.map_err(|e| {
                 HttpError::with_source(
@@ -731,6 +773,15 @@ impl HttpClient {
     }
 }
 
+fn json_body<B: Serialize + ?Sized>(call: &Call, body: &B) -> Result<Bytes, HttpError> {
+    serde_json::to_vec(body).map(Bytes::from).map_err(|e| {
+        HttpError::with_source(
+            HttpErrorKind::InvalidRequest { call: call.to_string(), detail: e.to_string() },
+            e,
+        )
+    })
+}
+
 /// A method and path, shown as `POST /auth/sign_in` in logs and errors.
 struct Call {
     method: Method,
@@ -743,11 +794,12 @@ impl fmt::Display for Call {
     }
 }
 
-fn transport_error(call: &Call, timeout: Duration, error: awc::error::SendRequestError) -> HttpError {
+fn transport_error(call: &Call, shared: &Shared, error: awc::error::SendRequestError) -> HttpError {
     use awc::error::{ConnectError, SendRequestError};
     let kind = match &error {
-        SendRequestError::Timeout | SendRequestError::Connect(ConnectError::Timeout) => {
-            HttpErrorKind::Timeout { call: call.to_string(), after: timeout }
+        SendRequestError::Timeout => HttpErrorKind::Timeout { call: call.to_string(), after: shared.timeout },
+        SendRequestError::Connect(ConnectError::Timeout) => {
+            HttpErrorKind::Timeout { call: call.to_string(), after: shared.connect_timeout }
         }
         other => HttpErrorKind::Transport { call: call.to_string(), detail: other.to_string() },
     };
@@ -872,6 +924,17 @@ mod tests {
 
     fn call() -> Call {
         Call { method: Method::GET, path: "/service/list" }
+    }
+
+    #[test]
+    fn what_crosses_threads_can() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<SharedHttp>();
+        send_sync::<TokenSource>();
+        send_sync::<HttpError>();
+        send_sync::<Credentials>();
+        send_sync::<crate::config::Config>();
+        send_sync::<crate::config::ConfigError>();
     }
 
     #[test]

@@ -6,8 +6,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::OnceCell;
 
+/// The name of the channel groups [`HttpClient::create_channel_group`] makes (the reference SDK's).
+pub const CHANNEL_GROUP_NAME: &str = "A_message_up_group";
+
 /// A cache entry: empty until the first caller's HTTP call fills it.
 type Entry<T> = Arc<OnceCell<T>>;
+
+/// Group ids by member list.
+type ByMembers = HashMap<Vec<String>, Entry<String>>;
 
 /// Group ids by member list and member lists by group id. Each entry is a cell that the first
 /// caller fills over HTTP while later callers for the same key wait for it, so concurrent calls
@@ -15,7 +21,9 @@ type Entry<T> = Arc<OnceCell<T>>;
 /// tries again). Entries are never evicted: a service addresses a bounded set of audiences.
 #[derive(Debug, Default)]
 pub(crate) struct GroupCache {
-    by_members: Mutex<HashMap<Vec<String>, Entry<String>>>,
+    by_members: Mutex<ByMembers>,
+    /// Channel groups (user mode's recipients), by channel and then by member list.
+    by_channel_members: Mutex<HashMap<String, ByMembers>>,
     by_id: Mutex<HashMap<String, Entry<Arc<[String]>>>>,
 }
 
@@ -26,6 +34,15 @@ impl GroupCache {
             return Arc::clone(cell);
         }
         Arc::clone(map.entry(characters.to_vec()).or_default())
+    }
+
+    fn channel_id_cell(&self, channel_id: &str, characters: &[String]) -> Entry<String> {
+        let mut map = self.by_channel_members.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cell) = map.get(channel_id).and_then(|lists| lists.get(characters)) {
+            return Arc::clone(cell);
+        }
+        let lists = map.entry(channel_id.to_owned()).or_default();
+        Arc::clone(lists.entry(characters.to_vec()).or_default())
     }
 
     fn members_cell(&self, group_id: &str) -> Entry<Arc<[String]>> {
@@ -44,7 +61,14 @@ impl GroupCache {
 
     /// How many lists and group ids are cached.
     pub(crate) fn len(&self) -> (usize, usize) {
-        let lists = self.by_members.lock().unwrap_or_else(PoisonError::into_inner).len();
+        let channel_lists: usize = self
+            .by_channel_members
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .map(HashMap::len)
+            .sum();
+        let lists = self.by_members.lock().unwrap_or_else(PoisonError::into_inner).len() + channel_lists;
         let ids = self.by_id.lock().unwrap_or_else(PoisonError::into_inner).len();
         (lists, ids)
     }
@@ -113,6 +137,66 @@ impl HttpClient {
     pub fn cached_group_members(&self, group_id: &str) -> Option<Arc<[String]>> {
         let map = self.shared.groups.by_id.lock().unwrap_or_else(PoisonError::into_inner);
         map.get(group_id)?.get().cloned()
+    }
+
+    /// The group id for this list of character ids in a channel, as a user-mode client names the
+    /// recipients of its messages: created with `POST /user/group/create` (named
+    /// [`CHANNEL_GROUP_NAME`], as the reference SDK) the first time this client sees the list in
+    /// this channel, then cached like [`create_group`](HttpClient::create_group).
+    ///
+    /// # Errors
+    /// As the HTTP call (an unknown channel is refused); a failure is not cached.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn demo(client: moobius::http::HttpClient) -> Result<(), moobius::http::HttpError> {
+    /// let group = client.create_channel_group("channel-id", &["user-2".to_owned()]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_channel_group(
+        &self,
+        channel_id: &str,
+        characters: &[String],
+    ) -> Result<String, HttpError> {
+        let groups = &self.shared.groups;
+        let cell = groups.channel_id_cell(channel_id, characters);
+        let group_id = cell
+            .get_or_try_init(|| async {
+                let group_id = self.create_user_group(channel_id, CHANNEL_GROUP_NAME, characters).await?;
+                groups.remember_members(&group_id, characters);
+                Ok::<_, HttpError>(group_id)
+            })
+            .await?;
+        Ok(group_id.clone())
+    }
+
+    /// The character ids in a channel group, looked up with `GET /user/group` (what the reference
+    /// SDK uses for the `recipients` of events it receives; `user_id` is the event's sender) once
+    /// per group id per client, then cached. Shares its cache with
+    /// [`group_members`](HttpClient::group_members): group ids are unique across both kinds.
+    ///
+    /// # Errors
+    /// As the HTTP call; an unknown group is refused. A failure is not cached.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn demo(client: moobius::http::HttpClient) -> Result<(), moobius::http::HttpError> {
+    /// let members = client.channel_group_members("group-id", "channel-id", "user-1").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn channel_group_members(
+        &self,
+        group_id: &str,
+        channel_id: &str,
+        user_id: &str,
+    ) -> Result<Arc<[String]>, HttpError> {
+        let cell = self.shared.groups.members_cell(group_id);
+        let members = cell
+            .get_or_try_init(|| async {
+                self.user_group_members(group_id, channel_id, user_id).await.map(Arc::<[String]>::from)
+            })
+            .await?;
+        Ok(Arc::clone(members))
     }
 
     /// How many member lists and group ids this client has cached.

@@ -8,9 +8,12 @@
 //!
 //! - [`TokenSource`]: the current access token, cheap to clone and read from anywhere;
 //!   [`HttpClient::spawn_token_renewal`] refreshes it every 6 hours and signs in again every 7
-//!   days, as the reference SDK.
+//!   days, as the reference SDK. A call refused as unauthorized (HTTP 401) signs in again and is
+//!   retried once ([`HttpClientBuilder::sign_in_again_when_unauthorized`]).
 //! - [`HttpClient::create_group`] / [`HttpClient::group_members`]: recipient lists to group ids and
 //!   back, cached (one HTTP call per distinct list per client); [`HttpClient::calls`] counts calls.
+//!   User mode's channel groups: [`HttpClient::create_channel_group`] /
+//!   [`HttpClient::channel_group_members`], cached the same way.
 //! - Timeouts: [`REQUEST_TIMEOUT`] and [`CONNECT_TIMEOUT`], set per client with
 //!   [`HttpClientBuilder::timeout`] and [`HttpClientBuilder::connect_timeout`].
 
@@ -25,6 +28,7 @@ pub use client::{
     SUCCESS_CODE, SharedHttp,
 };
 pub use error::{BoxError, HttpError, HttpErrorKind};
+pub use groups::CHANNEL_GROUP_NAME;
 pub use token::{
     Credentials, REFRESH_INTERVAL, RENEWAL_RETRY, SIGN_IN_INTERVAL, TokenRenewal, TokenSource, TokenTimings,
     TokenWatch,

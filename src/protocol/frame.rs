@@ -4,6 +4,7 @@
 use super::action::{
     ActionBody, ActionDecode, ActionKind, ActionSer, ArgumentShape, ButtonClick, MenuItemClick,
 };
+use super::body::BodyWire;
 use super::error::{DecodeError, DecodeErrorKind, check_object, parse};
 use super::message::{MessageBody, MessageContent};
 use super::secret::Secret;
@@ -444,14 +445,27 @@ impl Request {
     /// ```
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
         check_object(text)?;
-        let wire: FrameWire<'_> = match parse(text, "") {
+        // Fast path: one pass, the body read into the union of body fields as it streams by.
+        if let Ok(mut wire) = serde_json::from_str::<FrameWire<'_, BodyWire<'_>>>(text) {
+            let request_id = wire.request_id.take();
+            match wire.into_frame() {
+                Ok(Some(frame)) => return Ok(Self { request_id, frame }),
+                Ok(None) => {}
+                Err(error) => return Err(error.with_request_id(request_id)),
+            }
+        }
+        // Slow path: bodies kept raw (channel info, generic updates) and invalid frames, whose
+        // errors name the field.
+        let mut wire: FrameWire<'_, &RawValue> = match parse(text, "") {
             Ok(wire) => wire,
             Err(error) => return Err(error.with_request_id(read_request_id(text))),
         };
-        let request_id = wire.request_id.clone();
-        wire.into_frame()
-            .map(|frame| Self { request_id: request_id.clone(), frame })
-            .map_err(|error| error.with_request_id(request_id))
+        let request_id = wire.request_id.take();
+        match wire.into_frame() {
+            Ok(Some(frame)) => Ok(Self { request_id, frame }),
+            Ok(None) => unreachable!("a raw body is always readable"),
+            Err(error) => Err(error.with_request_id(request_id)),
+        }
     }
 }
 
@@ -464,12 +478,12 @@ fn read_request_id(text: &str) -> Option<String> {
 }
 
 #[derive(Deserialize)]
-struct FrameWire<'a> {
+#[serde(bound(deserialize = "B: Deserialize<'de>"))]
+struct FrameWire<'a, B> {
     #[serde(rename = "type", borrow)]
     kind: Cow<'a, str>,
     request_id: Option<String>,
-    #[serde(borrow)]
-    body: Option<&'a RawValue>,
+    body: Option<B>,
     service_id: Option<String>,
     user_id: Option<String>,
     access_token: Option<Secret>,
@@ -478,15 +492,57 @@ struct FrameWire<'a> {
     subtype: Option<Cow<'a, str>>,
 }
 
-impl FrameWire<'_> {
-    fn into_frame(self) -> Result<Frame, DecodeError> {
+/// A frame's body as read: the union of body fields, read in the same pass as the frame (the
+/// fast path), or its raw text, read again on its own so that errors name the field (the slow
+/// path, and the only one that keeps the raw text the SDK's channel-info and generic updates need).
+trait FrameBody<'a> {
+    fn message(self) -> Result<MessageBody, DecodeError>;
+    fn action(self) -> Result<ActionBody, ActionDecode>;
+    fn update(self) -> Result<UpdateBody, UpdateDecode>;
+    /// The raw text, when this reading kept it.
+    fn raw(&self) -> Option<&'a str>;
+}
+
+impl<'a> FrameBody<'a> for &'a RawValue {
+    fn message(self) -> Result<MessageBody, DecodeError> {
+        MessageBody::decode(self.get(), "body")
+    }
+    fn action(self) -> Result<ActionBody, ActionDecode> {
+        ActionBody::decode(self.get(), "body")
+    }
+    fn update(self) -> Result<UpdateBody, UpdateDecode> {
+        UpdateBody::decode(self.get(), "body")
+    }
+    fn raw(&self) -> Option<&'a str> {
+        Some(self.get())
+    }
+}
+
+impl<'a> FrameBody<'a> for BodyWire<'a> {
+    fn message(self) -> Result<MessageBody, DecodeError> {
+        MessageBody::from_wire(self, "body")
+    }
+    fn action(self) -> Result<ActionBody, ActionDecode> {
+        ActionBody::from_wire(self, "body")
+    }
+    fn update(self) -> Result<UpdateBody, UpdateDecode> {
+        UpdateBody::from_wire(self, "body")
+    }
+    fn raw(&self) -> Option<&'a str> {
+        None
+    }
+}
+
+impl<'a, B: FrameBody<'a>> FrameWire<'a, B> {
+    /// The frame; `Ok(None)` when its body must be read raw (the caller takes the slow path).
+    fn into_frame(self) -> Result<Option<Frame>, DecodeError> {
         let kind = &*self.kind;
-        let body = self.body.map(RawValue::get).ok_or_else(|| {
+        let body = self.body.ok_or_else(|| {
             DecodeError::field("body", format!("missing: a `{kind}` frame carries a body object"))
         });
         let service_id = |id: Option<String>| id.ok_or_else(|| DecodeError::missing("service_id"));
         let access_token = |token: Option<Secret>| token.ok_or_else(|| DecodeError::missing("access_token"));
-        Ok(match kind {
+        Ok(Some(match kind {
             "heartbeat" => Frame::Heartbeat,
             "service_login" => Frame::ServiceLogin {
                 service_id: service_id(self.service_id)?,
@@ -496,7 +552,7 @@ impl FrameWire<'_> {
             "user_login" => {
                 Frame::UserLogin { access_token: access_token(self.access_token)?, resume: self.resume }
             }
-            "action" => match ActionBody::decode(body?, "body") {
+            "action" => match body?.action() {
                 Ok(body) => Frame::Action { user_id: self.user_id, body },
                 Err(ActionDecode::Invalid(error)) => return Err(error),
                 Err(ActionDecode::Unknown(subtype)) => {
@@ -508,14 +564,19 @@ impl FrameWire<'_> {
             },
             "update" => {
                 let service_id = service_id(self.service_id)?;
+                let body = body?;
+                let raw = body.raw();
                 let update = if self.subtype.as_deref() == Some("channel_info") {
-                    UpdatePayload::ChannelInfo(parse(body?, "body")?)
+                    let Some(raw) = raw else { return Ok(None) };
+                    UpdatePayload::ChannelInfo(parse(raw, "body")?)
                 } else {
-                    let body = body?;
-                    match UpdateBody::decode(body, "body") {
+                    match body.update() {
                         Ok(update) => UpdatePayload::Body(update),
                         Err(UpdateDecode::Invalid(error)) => return Err(error),
-                        Err(UpdateDecode::Unknown) => UpdatePayload::Custom(parse(body, "body")?),
+                        Err(UpdateDecode::Unknown) => match raw {
+                            Some(raw) => UpdatePayload::Custom(parse(raw, "body")?),
+                            None => return Ok(None),
+                        },
                     }
                 };
                 Frame::Update { service_id, update }
@@ -523,16 +584,15 @@ impl FrameWire<'_> {
             "message_up" => Frame::MessageUp {
                 user_id: self.user_id,
                 service_id: self.service_id,
-                body: MessageBody::decode(body?, "body")?,
+                body: body?.message()?,
             },
-            "message_down" => Frame::MessageDown {
-                service_id: service_id(self.service_id)?,
-                body: MessageBody::decode(body?, "body")?,
-            },
+            "message_down" => {
+                Frame::MessageDown { service_id: service_id(self.service_id)?, body: body?.message()? }
+            }
             other => {
                 return Err(DecodeError::new(DecodeErrorKind::UnknownType { frame_type: other.to_owned() }));
             }
-        })
+        }))
     }
 }
 

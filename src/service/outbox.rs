@@ -81,7 +81,7 @@ async fn group_for(
             };
             let made = match role {
                 Role::Service { .. } => http.create_group(&characters).await,
-                Role::User { .. } => http.create_user_group(channel_id, "recipients", &characters).await,
+                Role::User { .. } => http.create_channel_group(channel_id, &characters).await,
             };
             made.map_err(|e| {
                 report("a frame to a list of characters", format!("the group could not be made: {e}"))
