@@ -5,10 +5,10 @@
 use super::outbox::{Act, Action, Outbox, Role};
 use super::recipients::Recipients;
 use crate::client::Client;
-use crate::http::SharedHttp;
+use crate::http::{HttpError, HttpErrorKind, Profile, SharedHttp};
 use crate::protocol::{
-    ActionKind, Button, ButtonClick, CanvasItem, ChannelInfo, ClickArgument, ClickedMessage, Frame, MenuItem,
-    MenuItemClick, MessageContent, StyleItem, UpdateContent,
+    ActionKind, Button, ButtonClick, CanvasItem, ChannelInfo, Character, ClickArgument, ClickedMessage,
+    Frame, MenuItem, MenuItemClick, MessageContent, StyleItem, UpdateContent,
 };
 use actix::Addr;
 use std::sync::Arc;
@@ -74,6 +74,42 @@ impl Moobius {
     /// members, profiles).
     pub fn http(&self) -> Option<&SharedHttp> {
         self.inner.http.as_ref()
+    }
+
+    /// Creates an agent (a character this service may speak as, with
+    /// [`send_message_as`](Moobius::send_message_as)). Spawn it from a handler:
+    /// `cx.actix().spawn(fut.into_actor(self).map(...))`, or await it in an async task.
+    ///
+    /// # Errors
+    /// [`HttpError`]: no HTTP session, not a service, or the platform refused.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn demo(moobius: moobius::service::Moobius) -> Result<(), moobius::http::HttpError> {
+    /// let agent = moobius.create_agent("Narrator", "tells the story").await?;
+    /// moobius.send_message_as("channel-id", agent.character_id, moobius::protocol::MessageContent::text("Once upon a time"), "user-1");
+    /// # Ok(()) }
+    /// ```
+    pub fn create_agent(
+        &self,
+        name: &str,
+        description: &str,
+    ) -> impl Future<Output = Result<Character, HttpError>> + 'static {
+        let http = self.inner.http.as_ref().map(SharedHttp::client);
+        let service_id = self.service_id().map(str::to_owned);
+        let profile = Profile::new(name, "", description);
+        async move {
+            let no = |detail: &str| {
+                HttpError::new(HttpErrorKind::InvalidRequest {
+                    call: "POST /service/character/create".to_owned(),
+                    detail: detail.to_owned(),
+                })
+            };
+            let http = http.ok_or_else(|| no("this service has no HTTP session"))?;
+            let service_id =
+                service_id.ok_or_else(|| no("only a service creates agents (this is a user-mode bot)"))?;
+            http.create_agent(&service_id, &profile).await
+        }
     }
 
     /// Sends `content` to `recipients` in `channel_id`: a `message_down` spoken by the service
