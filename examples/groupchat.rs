@@ -33,10 +33,10 @@ impl Mode {
 
     /// Whether a member in this mode hears a member in mode `speaker`.
     pub fn hears(self, speaker: Mode) -> bool {
-        match (self, speaker) {
-            (Mode::Quiet, _) => false,
-            (Mode::Default, Mode::Vip) => false,
-            _ => true,
+        match self {
+            Mode::Quiet => false,
+            Mode::Default => speaker != Mode::Vip,
+            Mode::Vip => true,
         }
     }
 }
