@@ -415,11 +415,12 @@ async fn ready_line(lines: &mut mpsc::UnboundedReceiver<String>) -> (String, Vec
     (service.to_owned(), channels.split(',').map(str::to_owned).collect())
 }
 
-/// The built `echo` example, when `cargo test` built it (it builds every example; `cargo test
-/// --test examples` alone does not).
-fn echo_binary() -> Option<PathBuf> {
+/// The built example `name`, when `cargo test` built it (it builds every example; `cargo test
+/// --test examples` alone does not, and then these tests say so and pass).
+fn example_binary(name: &str) -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("examples").join(format!("echo{}", std::env::consts::EXE_SUFFIX));
+    let path =
+        exe.parent()?.parent()?.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if path.exists() {
         Some(path)
     } else {
@@ -464,7 +465,7 @@ async fn talk_to_echo(http_url: String, ws_url: String, service: &str, channel: 
 
 #[actix_rt::test]
 async fn the_echo_binary_runs_on_its_embedded_platform() {
-    let Some(echo) = echo_binary() else { return };
+    let Some(echo) = example_binary("echo") else { return };
     let mut process = spawn(&echo, &[], &[]);
     let mut lines = process.lines();
     let urls = line_after(&mut lines, "local platform on ").await;
@@ -478,25 +479,33 @@ async fn the_echo_binary_runs_on_its_embedded_platform() {
     process.terminate().await;
 }
 
-#[actix_rt::test]
-async fn the_echo_binary_runs_against_moobius_platform_from_the_environment() {
-    let Some(echo) = echo_binary() else { return };
-    let mut platform = spawn(
-        std::path::Path::new(env!("CARGO_BIN_EXE_moobius")),
-        &["platform", "--addr", "127.0.0.1:0"],
-        &[],
-    );
-    let mut platform_lines = platform.lines();
-    let addr = line_after(&mut platform_lines, "moobius platform listening on http://").await;
+/// `moobius platform` on a free port, and its HTTP and WebSocket URLs.
+async fn moobius_platform() -> (Running, String, String) {
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_moobius"));
+    let mut platform = spawn(binary, &["platform", "--addr", "127.0.0.1:0"], &[]);
+    let mut lines = platform.lines();
+    let addr = line_after(&mut lines, "moobius platform listening on http://").await;
     let addr = addr.split_once(' ').map(|(a, _)| a.to_owned()).expect("an address");
-    let (http_url, ws_url) = (format!("http://{addr}"), format!("ws://{addr}/ws"));
+    (platform, format!("http://{addr}"), format!("ws://{addr}/ws"))
+}
 
-    let env = [
-        ("MOOBIUS_HTTP_URL", http_url.clone()),
-        ("MOOBIUS_WS_URL", ws_url.clone()),
-        ("MOOBIUS_EMAIL", "echo-owner@test.moobius".to_owned()),
+/// The `MOOBIUS_*` variables for the account `<name>@test.moobius` on that platform.
+fn env_for(http_url: &str, ws_url: &str, name: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("MOOBIUS_HTTP_URL", http_url.to_owned()),
+        ("MOOBIUS_WS_URL", ws_url.to_owned()),
+        ("MOOBIUS_EMAIL", format!("{name}@test.moobius")),
         ("MOOBIUS_PASSWORD", "pw".to_owned()),
-    ];
+    ]
+}
+
+#[actix_rt::test]
+async fn the_echo_binary_runs_against_moobius_platform_and_the_puppet_binary_talks_to_it() {
+    let (Some(echo), Some(puppet)) = (example_binary("echo"), example_binary("puppet")) else { return };
+    let (platform, http_url, ws_url) = moobius_platform().await;
+
+    // No service id, no channels: both are created (and reported).
+    let env = env_for(&http_url, &ws_url, "echo-owner");
     let mut process = spawn(&echo, &[], &env);
     let mut lines = process.lines();
     let (service, channels) = ready_line(&mut lines).await;
@@ -510,7 +519,51 @@ async fn the_echo_binary_runs_against_moobius_platform_from_the_environment() {
     let mut process = spawn(&echo, &[], &env);
     let mut lines = process.lines();
     assert_eq!(ready_line(&mut lines).await, (service.clone(), channels.clone()));
-    talk_to_echo(http_url, ws_url, &service, &channels[0]).await;
+    talk_to_echo(http_url.clone(), ws_url.clone(), &service, &channels[0]).await;
+
+    // The puppet, another process and account, joins the echo's channel and is echoed.
+    let mut env = env_for(&http_url, &ws_url, "puppet");
+    env.push(("MOOBIUS_SERVICE_ID", service.clone()));
+    env.push(("MOOBIUS_CHANNELS", channels.join(",")));
+    let mut puppet = spawn(&puppet, &[], &env);
+    let mut puppet_lines = puppet.lines();
+    let (_puppet_id, joined) = ready_line(&mut puppet_lines).await;
+    assert_eq!(joined, channels);
+    let heard = line_after(&mut puppet_lines, &format!("puppet heard in {}: ", channels[0])).await;
+    assert_eq!(heard, puppet::GREETING);
+    puppet.terminate().await;
     process.terminate().await;
+    platform.terminate().await;
+}
+
+#[actix_rt::test]
+async fn every_other_example_starts_against_moobius_platform_and_stops_on_sigterm() {
+    let (platform, http_url, ws_url) = moobius_platform().await;
+    // (example, its services, channels each)
+    for (name, services, channels_each) in
+        [("buttons", 1, 1), ("groupchat", 1, 1), ("menu_canvas", 1, 1), ("multi_channel", 2, 2)]
+    {
+        let Some(binary) = example_binary(name) else { return };
+        let mut process = spawn(&binary, &[], &env_for(&http_url, &ws_url, name));
+        let mut lines = process.lines();
+        for _ in 0..services {
+            let (_, channels) = ready_line(&mut lines).await;
+            assert_eq!(channels.len(), channels_each, "{name}: {channels:?}");
+        }
+        process.terminate().await;
+    }
+    // The quickstart's scripted conversation, then a clean exit of its own.
+    let Some(binary) = example_binary("quickstart") else { return };
+    let mut process = spawn(&binary, &[], &env_for(&http_url, &ws_url, "quickstart"));
+    let mut lines = process.lines();
+    ready_line(&mut lines).await;
+    line_after(&mut lines, "done").await;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut child = std::mem::replace(&mut process.0, Command::new("true").spawn().expect("true runs"));
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let exit = tokio::time::timeout(WAIT, rx).await.expect("the quickstart exits").unwrap().unwrap();
+    assert!(exit.success(), "{exit:?}");
     platform.terminate().await;
 }
