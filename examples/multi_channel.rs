@@ -6,6 +6,9 @@
 //! cargo run --example multi_channel
 //! ```
 //!
+//! The program also talks to its services directly: every minute it asks each channel's `Counter`
+//! for its count with a spell (`ServiceHandle::cast`) and prints it.
+//!
 //! Prints one `ready: service <id> on channels <ids>` line per service, then serves until Ctrl-C
 //! or SIGTERM. With `MOOBIUS_WS_URL` (and the other `MOOBIUS_*`) set, both services use that
 //! account: the first is `MOOBIUS_SERVICE_ID` on `MOOBIUS_CHANNELS`, the second is created, and
@@ -14,8 +17,12 @@
 use moobius::config::Config;
 use moobius::http::HttpClient;
 use moobius::prelude::*;
-use moobius::service::Launch;
+use moobius::service::{Launch, Spell};
 use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// How often the program prints each channel's count.
+const REPORT_EVERY: Duration = Duration::from_secs(60);
 
 /// Numbers the messages of its channel.
 #[derive(Debug, Default)]
@@ -29,6 +36,19 @@ impl Service for Counter {
         self.count += 1;
         cx.send_text(format!("message #{} in this channel", self.count), message.sender);
         Ok(())
+    }
+}
+
+/// The program's question to a channel's `Counter` (a spell): how many messages so far?
+pub struct HowMany;
+
+impl actix::Message for HowMany {
+    type Result = u64;
+}
+
+impl Spell<HowMany> for Counter {
+    fn cast(&mut self, _: HowMany, _cx: &mut ServiceContext<'_, Self>) -> u64 {
+        self.count
     }
 }
 
@@ -73,10 +93,8 @@ pub async fn with_channels(
         .build()?;
     http.sign_in().await?;
     while config.service.channels.len() < count {
-        config
-            .service
-            .channels
-            .push(http.create_channel("multi_channel", "a channel of the multi_channel example").await?);
+        let channel = http.create_channel("multi_channel", "a channel of the multi_channel example").await?;
+        config.service.channels.push(channel);
     }
     Ok((config, http))
 }
@@ -103,6 +121,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("ready: service {} on channels {}", counter.service_id(), counter.channels().join(","));
     roll_call.ready().await?;
     println!("ready: service {} on channels {}", roll_call.service_id(), roll_call.channels().join(","));
+    actix::spawn(async move {
+        let mut every = tokio::time::interval(REPORT_EVERY);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            for channel in counter.channels() {
+                if let Ok(Some(count)) = counter.cast(channel, HowMany).await {
+                    println!("{count} message(s) in {channel}");
+                }
+            }
+        }
+    });
     wand.run_until_signal().await;
     Ok(())
 }

@@ -5,8 +5,10 @@
 //! beside its `main`; this test includes the file as a module with `#[path]` (its `main` is unused
 //! here, hence `allow(dead_code)`). So the code under test is exactly the code a newcomer reads
 //! and runs, with no copy and no library target for the examples. The last tests run the built
-//! `echo` binary itself, on its embedded platform and against `moobius platform` through the
-//! `MOOBIUS_*` environment variables.
+//! example binaries themselves (`cargo test` builds them; a lone `cargo test --test examples`
+//! does not, and those tests then say so and pass): `echo` on its embedded platform, and every
+//! example against `moobius platform` through the `MOOBIUS_*` environment variables, the
+//! `puppet` process talking to the `echo` process.
 
 mod service_support;
 
@@ -30,7 +32,6 @@ mod multi_channel;
 mod puppet;
 
 use moobius::prelude::*;
-use moobius::service::{ServiceContext as Cx, Spell};
 use service_support::{Heard, Recorder, User, WAIT, config, config_with_channels, heard, platform};
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
@@ -285,19 +286,6 @@ async fn the_puppets_echo_service_offers_a_button_and_echoes() {
     wand.shutdown().await;
 }
 
-/// The program's question to a `Counter` instance: how many messages has your channel seen?
-struct HowMany;
-
-impl actix::Message for HowMany {
-    type Result = u64;
-}
-
-impl Spell<HowMany> for multi_channel::Counter {
-    fn cast(&mut self, _: HowMany, _cx: &mut Cx<'_, Self>) -> u64 {
-        self.count
-    }
-}
-
 #[actix_rt::test]
 async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand() {
     let platform = platform().await;
@@ -330,8 +318,8 @@ async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand()
         alice.say(channel, "count me", id);
         assert_eq!(alice.text("the count").await, format!("message #{expected} in this channel"));
     }
-    assert_eq!(counter.cast(c1, HowMany).await.unwrap(), Some(3));
-    assert_eq!(counter.cast(c2, HowMany).await.unwrap(), Some(1));
+    assert_eq!(counter.cast(c1, multi_channel::HowMany).await.unwrap(), Some(3));
+    assert_eq!(counter.cast(c2, multi_channel::HowMany).await.unwrap(), Some(1));
 
     // RollCall: each channel has its own members.
     alice.join(r1);
