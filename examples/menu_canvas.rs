@@ -1,6 +1,6 @@
 //! A right-click menu on messages, a canvas and a style change. Every message is echoed so there
 //! is something to right-click; the menu shouts a message or counts its letters; the canvas shows
-//! how many menu clicks the channel has seen; a button hides or shows the canvas.
+//! every member how many menu clicks the channel has seen; a button hides or shows the canvas.
 //!
 //! ```sh
 //! cargo run --example menu_canvas
@@ -11,13 +11,14 @@
 
 use moobius::prelude::*;
 use moobius::service::Launch;
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
-/// One channel's state: its menu clicks, and who hid the canvas.
+/// One channel's state: its members, its menu clicks, and who hid the canvas.
 #[derive(Debug, Default)]
 pub struct MenuCanvas {
+    members: BTreeSet<String>,
     clicks: u64,
-    hidden: HashSet<String>,
+    hidden: BTreeSet<String>,
 }
 
 /// The right-click menu, on text messages.
@@ -44,11 +45,18 @@ pub fn canvas_style(shown: bool) -> Vec<StyleItem> {
 
 impl Service for MenuCanvas {
     fn on_join(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+        self.members.insert(user.clone());
         cx.send_menu(menu(), &user);
         cx.send_canvas(canvas(self.clicks), &user);
         cx.send_style(canvas_style(true), &user);
         cx.send_buttons(vec![Button::new("canvas", "Hide or show the canvas")], &user);
         cx.send_text("Say something, then right-click it.", user);
+        Ok(())
+    }
+
+    fn on_leave(&mut self, user: String, _cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+        self.members.remove(&user);
+        self.hidden.remove(&user);
         Ok(())
     }
 
@@ -72,8 +80,8 @@ impl Service for MenuCanvas {
             other => format!("There is no `{other}` menu item."),
         };
         self.clicks += 1;
-        cx.send_text(answer, &user);
-        cx.send_canvas(canvas(self.clicks), user);
+        cx.send_text(answer, user);
+        cx.send_canvas(canvas(self.clicks), Vec::from_iter(self.members.iter().cloned()));
         Ok(())
     }
 
@@ -84,8 +92,11 @@ impl Service for MenuCanvas {
         cx: &mut ServiceContext<'_, Self>,
     ) -> ServiceResult {
         // Hidden for this user until now: show it; shown: hide it.
-        let shown = self.hidden.remove(&user) || !self.hidden.insert(user.clone());
-        cx.send_style(canvas_style(shown), user);
+        let was_hidden = self.hidden.remove(&user);
+        if !was_hidden {
+            self.hidden.insert(user.clone());
+        }
+        cx.send_style(canvas_style(was_hidden), user);
         Ok(())
     }
 }

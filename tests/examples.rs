@@ -32,7 +32,7 @@ mod multi_channel;
 mod puppet;
 
 use moobius::prelude::*;
-use service_support::{Heard, Recorder, User, WAIT, config, config_with_channels, heard, platform};
+use service_support::{Heard, Recorder, Seen, User, WAIT, config, config_with_channels, heard, platform};
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -178,28 +178,38 @@ async fn menu_canvas_answers_menu_clicks_updates_the_canvas_and_toggles_its_styl
     let (channel, id) = (service.channels()[0].clone(), service.service_id().to_owned());
     let here = std::slice::from_ref(&channel);
     let mut alice = User::start(&mut wand, &platform, "alice", here).await;
+    let mut bob = User::start(&mut wand, &platform, "bob", here).await;
 
-    alice.join(&channel);
-    assert_eq!(alice.update("the menu").await, UpdateContent::Menu(menu_canvas::menu()));
-    assert_eq!(alice.update("the canvas").await, UpdateContent::Canvas(menu_canvas::canvas(0)));
-    assert_eq!(alice.update("the style").await, UpdateContent::Style(menu_canvas::canvas_style(true)));
-    assert!(
-        matches!(alice.update("the button").await, UpdateContent::Buttons(b) if b[0].button_id == "canvas")
-    );
-    assert_eq!(alice.text("the invitation").await, "Say something, then right-click it.");
+    for user in [&mut alice, &mut bob] {
+        user.join(&channel);
+        assert_eq!(user.update("the menu").await, UpdateContent::Menu(menu_canvas::menu()));
+        assert_eq!(user.update("the canvas").await, UpdateContent::Canvas(menu_canvas::canvas(0)));
+        assert_eq!(user.update("the style").await, UpdateContent::Style(menu_canvas::canvas_style(true)));
+        let button = user.update("the button").await;
+        assert!(matches!(&button, UpdateContent::Buttons(b) if b[0].button_id == "canvas"), "{button:?}");
+        assert_eq!(user.text("the invitation").await, "Say something, then right-click it.");
+    }
 
     alice.say(&channel, "hello world", &id);
     let echoed = alice.message("the echo").await;
     assert_eq!(echoed.text(), Some("hello world"));
     assert!(echoed.message_id.is_some(), "the platform gives every message an id");
 
+    // A menu click is answered to the clicker; the channel's canvas changes for every member.
     alice.click_menu(&echoed, "shout");
     assert_eq!(alice.text("the shout").await, "HELLO WORLD!");
-    assert_eq!(alice.update("the canvas after a click").await, UpdateContent::Canvas(menu_canvas::canvas(1)));
+    for user in [&mut alice, &mut bob] {
+        assert_eq!(
+            user.update("the canvas after a click").await,
+            UpdateContent::Canvas(menu_canvas::canvas(1))
+        );
+    }
     alice.click_menu(&echoed, "count");
     assert_eq!(alice.text("the count").await, "`hello world` has 10 letter(s).");
     assert_eq!(alice.update("the canvas after two").await, UpdateContent::Canvas(menu_canvas::canvas(2)));
+    assert_eq!(bob.update("the canvas after two").await, UpdateContent::Canvas(menu_canvas::canvas(2)));
 
+    // The style change is per user.
     alice.click(&channel, "canvas", None, Vec::new());
     assert_eq!(
         alice.update("the canvas hidden").await,
@@ -208,11 +218,24 @@ async fn menu_canvas_answers_menu_clicks_updates_the_canvas_and_toggles_its_styl
     alice.click(&channel, "canvas", None, Vec::new());
     assert_eq!(alice.update("the canvas shown").await, UpdateContent::Style(menu_canvas::canvas_style(true)));
 
-    // The click count is the channel's: a newcomer sees it.
-    let mut bob = User::start(&mut wand, &platform, "bob", here).await;
-    bob.join(&channel);
-    bob.update("the menu").await;
-    assert_eq!(bob.update("the channel's canvas").await, UpdateContent::Canvas(menu_canvas::canvas(2)));
+    // A newcomer sees the channel's count.
+    let mut carol = User::start(&mut wand, &platform, "carol", here).await;
+    carol.join(&channel);
+    carol.update("the menu").await;
+    assert_eq!(carol.update("the channel's canvas").await, UpdateContent::Canvas(menu_canvas::canvas(2)));
+    // Bob saw no style change: his next update is the canvas after carol's click.
+    carol.say(&channel, "hi", &id);
+    let carols = loop {
+        match carol.next("carol's echo").await {
+            Seen::Message(m) if m.text() == Some("hi") => break m,
+            _ => {} // the rest of what joining showed her
+        }
+    };
+    carol.click_menu(&carols, "shout");
+    assert_eq!(
+        bob.update("the canvas after carol's click").await,
+        UpdateContent::Canvas(menu_canvas::canvas(3))
+    );
     wand.shutdown().await;
 }
 
