@@ -167,6 +167,42 @@ async fn groupchat_relays_by_mode_default_quiet_and_vip() {
 }
 
 #[actix_rt::test]
+async fn groupchat_modes_are_per_channel() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let (config, http) = config_with_channels(&platform, "groupchat2", 2).await;
+    let chat = wand
+        .start(ServiceBuilder::new(config, |_| groupchat::GroupChat::default()).http(http))
+        .await
+        .unwrap();
+    chat.ready().await.unwrap();
+    let [one, two] = [chat.channels()[0].clone(), chat.channels()[1].clone()];
+    let id = chat.service_id().to_owned();
+    let both = [one.clone(), two.clone()];
+    let mut alice = User::start(&mut wand, &platform, "alice", &both).await;
+    let mut bob = User::start(&mut wand, &platform, "bob", &both).await;
+    for user in [&mut alice, &mut bob] {
+        for channel in &both {
+            user.join(channel);
+            user.update("the mode buttons").await;
+            user.text("the welcome").await;
+        }
+    }
+    alice.click(&one, "vip", None, Vec::new());
+    assert_eq!(alice.text("alice is VIP in one").await, "You are now in VIP mode.");
+
+    // In channel one, alice's message reaches only her; in channel two she is in default mode.
+    alice.say(&one, "vip talk", &id);
+    assert_eq!(alice.text("her VIP message").await, format!("{}: vip talk", alice.id()));
+    alice.say(&two, "plain talk", &id);
+    let plain = format!("{}: plain talk", alice.id());
+    assert_eq!(alice.text("her plain message").await, plain);
+    let message = bob.message("alice's plain message, not her VIP one").await;
+    assert_eq!((message.text(), message.channel_id.as_str()), (Some(plain.as_str()), two.as_str()));
+    wand.shutdown().await;
+}
+
+#[actix_rt::test]
 async fn menu_canvas_answers_menu_clicks_updates_the_canvas_and_toggles_its_style() {
     let platform = platform().await;
     let mut wand = Wand::new();
