@@ -109,7 +109,14 @@ impl<S: Service> ServiceBuilder<S> {
             let user_id = http.user_info().await?.user_id;
             (Role::User { user_id }, Identity::User)
         } else {
-            bind_channels(&http, &config.service).await?;
+            let bound = bind_channels(&http, &config.service).await?;
+            for (channel, holder) in &bound.skipped {
+                log::warn!(
+                    "channel {channel} is left out: service {holder} holds it (others: {})",
+                    config.service.others
+                );
+            }
+            config.service.channels = bound.channels;
             let service_id = config.service.service_id.clone().unwrap_or_default();
             (Role::Service { service_id: service_id.clone() }, Identity::service(service_id))
         };

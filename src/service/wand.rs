@@ -75,8 +75,9 @@ impl Wand {
     }
 }
 
-/// Waits for Ctrl-C, or SIGTERM on Unix.
-pub(crate) async fn wait_for_signal() {
+/// Waits for Ctrl-C, or SIGTERM on Unix (what [`Wand::run_until_signal`] waits for), for a
+/// program that has something to do between the signal and the shutdown.
+pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
