@@ -19,16 +19,27 @@ async fn a_service_logs_in_sends_and_receives() {
     assert_eq!(runtime.state(), ConnectionState::Connected);
 
     let mut user = client_support::raw_user(&platform, &w.user).await;
-    let frame =
-        Frame::message_down(&w.service_id, &w.channel_id, MessageContent::text("hello"), &w.user_group, &w.agent)
-            .unwrap();
+    let frame = Frame::message_down(
+        &w.service_id,
+        &w.channel_id,
+        MessageContent::text("hello"),
+        &w.user_group,
+        &w.agent,
+    )
+    .unwrap();
     runtime.send(frame).unwrap();
     let got = user.next_event().await;
     assert!(matches!(&got.event, Event::MessageDown(m) if m.content.as_text() == Some("hello")), "{got:?}");
 
     user.send_frame(
-        Frame::message_up(&w.user.user_id, &w.service_id, &w.channel_id, MessageContent::text("hi"), &w.user_group)
-            .unwrap(),
+        Frame::message_up(
+            &w.user.user_id,
+            &w.service_id,
+            &w.channel_id,
+            MessageContent::text("hi"),
+            &w.user_group,
+        )
+        .unwrap(),
     )
     .await;
     let up = events.wait_for(WAIT, "the message_up", |e| message_text(e) == Some("hi")).await;

@@ -299,12 +299,12 @@ impl Connection {
                 self.dispatch.emit(ClientEvent::Platform(incoming));
             }
             _ => {
-                if let Some(seq) = incoming.seq {
-                    if !self.shared.advance_seq(seq) {
-                        self.shared.duplicates.fetch_add(1, Ordering::AcqRel);
-                        log::debug!("dropped event seq {seq}: already handled");
-                        return;
-                    }
+                if let Some(seq) = incoming.seq
+                    && !self.shared.advance_seq(seq)
+                {
+                    self.shared.duplicates.fetch_add(1, Ordering::AcqRel);
+                    log::debug!("dropped event seq {seq}: already handled");
+                    return;
                 }
                 self.dispatch.emit(ClientEvent::Platform(incoming));
             }

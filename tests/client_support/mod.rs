@@ -3,8 +3,12 @@
 //! fault-injecting WebSocket proxy (the local platform only sends valid frames).
 #![allow(dead_code, unreachable_pub)]
 
+pub mod proxy;
+
 use crate::common::{self, Account, WsClient};
-use moobius::client::{ClientConfig, ClientConfigBuilder, ClientEvent, Identity, Lifecycle};
+use moobius::client::{
+    ClientConfig, ClientConfigBuilder, ClientEvent, HandlerSpec, Identity, Lifecycle, Runtime,
+};
 use moobius::platform::PlatformHandle;
 use moobius::protocol::{Event, Frame, Secret};
 use std::sync::Arc;
@@ -114,4 +118,15 @@ pub fn message_text(event: &ClientEvent) -> Option<&str> {
         },
         _ => None,
     }
+}
+
+/// A user-mode runtime for `user`, with its events.
+pub fn user_runtime(url: &str, user: &Account) -> (Runtime, Events) {
+    user_runtime_with(fast(url, Identity::User, &user.token))
+}
+
+/// A runtime built from `config`, with its events.
+pub fn user_runtime_with(config: ClientConfigBuilder) -> (Runtime, Events) {
+    let (spec, rx) = HandlerSpec::channel();
+    (Runtime::start(config.build().expect("a valid config"), vec![spec]), Events(rx))
 }
