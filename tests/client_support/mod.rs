@@ -130,3 +130,14 @@ pub fn user_runtime_with(config: ClientConfigBuilder) -> (Runtime, Events) {
     let (spec, rx) = HandlerSpec::channel();
     (Runtime::start(config.build().expect("a valid config"), vec![spec]), Events(rx))
 }
+
+/// Waits until `condition` holds (checked every 10 ms), or panics after `within`. For state that
+/// has no event of its own (such as the latency); everything else waits on events.
+pub async fn eventually(within: Duration, what: &str, condition: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    while !condition() {
+        assert!(tokio::time::Instant::now() < deadline, "no {what} within {within:?}");
+        tick.tick().await;
+    }
+}
