@@ -1,4 +1,5 @@
-//! The `moobius` command: tools around the crate (the local platform arrives as a subcommand).
+//! The `moobius` command: tools around the crate, among them `moobius platform`, the local
+//! Moobius platform in the foreground.
 
 use std::process::ExitCode;
 
@@ -8,12 +9,18 @@ moobius: Moobius services as actix actors
 Usage: moobius [OPTIONS] [COMMAND]
 
 Commands:
+  platform      Run the local Moobius platform in the foreground (Ctrl-C stops it)
+                  --addr ADDR   where to listen (default 127.0.0.1:8787; port 0 picks one)
   help          Print this help
 
 Options:
   -h, --help     Print this help
   -V, --version  Print the version
 ";
+
+/// Where `moobius platform` listens unless told otherwise.
+#[cfg(feature = "platform")]
+const DEFAULT_PLATFORM_ADDR: &str = "127.0.0.1:8787";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,9 +33,82 @@ fn main() -> ExitCode {
             println!("moobius {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        Some("platform") => platform(&args[1..]),
         Some(other) => {
             eprintln!("moobius: unknown command or option `{other}`; run `moobius --help` for the list");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(not(feature = "platform"))]
+fn platform(_: &[String]) -> ExitCode {
+    eprintln!(
+        "moobius: this build has no local platform: rebuild with the `platform` feature (on by default)"
+    );
+    ExitCode::from(2)
+}
+
+#[cfg(feature = "platform")]
+fn platform(args: &[String]) -> ExitCode {
+    let mut addr = DEFAULT_PLATFORM_ADDR.to_owned();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--addr" => match rest.next() {
+                Some(value) => addr.clone_from(value),
+                None => {
+                    eprintln!("moobius platform: `--addr` needs a value such as 127.0.0.1:8787");
+                    return ExitCode::from(2);
+                }
+            },
+            other => match other.strip_prefix("--addr=") {
+                Some(value) => addr = value.to_owned(),
+                None => {
+                    eprintln!("moobius platform: unknown option `{other}`; the only option is --addr ADDR");
+                    return ExitCode::from(2);
+                }
+            },
+        }
+    }
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let outcome = actix_web::rt::System::new().block_on(async move {
+        let handle = moobius::platform::LocalPlatform::start(addr.as_str()).await?;
+        let bound = handle.addr();
+        println!("moobius platform listening on http://{bound} (websocket ws://{bound}/ws)");
+        shutdown_signal().await;
+        handle.stop().await;
+        Ok::<(), moobius::platform::PlatformError>(())
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("moobius platform: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM.
+#[cfg(feature = "platform")]
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -1,6 +1,7 @@
 //! The connection's promises against the local platform: back quickly after an outage, a hung
 //! platform noticed by liveness, refused logins retried with backoff then a fatal stop,
 //! lifecycle events in order, malformed inbound frames survived.
+#![cfg(feature = "platform")]
 
 mod client_support;
 mod common;

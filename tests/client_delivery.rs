@@ -1,5 +1,6 @@
 //! Nothing lost, nothing doubled, nothing reordered: thousands of frames through the client
 //! runtime while the local platform cuts every connection, in both directions.
+#![cfg(feature = "platform")]
 
 mod client_support;
 mod common;

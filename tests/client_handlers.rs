@@ -1,5 +1,6 @@
 //! Handler supervision: a handler that panics or returns an error is restarted by its own
 //! supervisor, keeps receiving later events, and the connection never notices.
+#![cfg(feature = "platform")]
 
 mod client_support;
 mod common;

@@ -1,5 +1,6 @@
 //! The outbound queue's bound and the graceful shutdown: at capacity `send` says so and nothing
 //! already accepted is lost; shutdown waits for receipts and reports what was left.
+#![cfg(feature = "platform")]
 
 mod client_support;
 mod common;

@@ -9,7 +9,7 @@
 //! - WebSocket: [`WsClient::connect`], [`login_user`], [`login_service`]; on a client:
 //!   `send_text`, `send` (a `Request`), `send_frame` (→ request id), `request` (send and await its
 //!   receipt), `next_incoming`, `next_matching(pred)`, `next_event` (skips receipts), `receipt(id)`,
-//!   `expect_end` (→ [`Ended`]), `stop_reading` / `resume_reading`.
+//!   `expect_end` (→ [`Ended`]), `close`, `stop_reading` / `resume_reading`, `ping` / `expect_pong`.
 //! - [`scenario`]: owner + service (logged in) + channel bound + user (logged in, joined) + a group
 //!   holding the user, the usual starting point.
 //!
@@ -192,6 +192,7 @@ type Sink = std::pin::Pin<Box<dyn futures_util::Sink<ws::Message, Error = awc::e
 pub struct WsClient {
     sink: Sink,
     received: mpsc::UnboundedReceiver<Received>,
+    pongs: mpsc::UnboundedReceiver<bytes::Bytes>,
     reading: watch::Sender<bool>,
     ended: Option<Ended>,
 }
@@ -214,6 +215,7 @@ impl WsClient {
             .expect("the websocket connects");
         let (sink, mut stream) = framed.split();
         let (tx, received) = mpsc::unbounded_channel();
+        let (pong_tx, pongs) = mpsc::unbounded_channel();
         let (reading, mut reading_rx) = watch::channel(true);
         actix_rt::spawn(async move {
             loop {
@@ -226,6 +228,10 @@ impl WsClient {
                         let item = match frame {
                             Some(Ok(ws::Frame::Text(bytes))) => Received::Text(String::from_utf8_lossy(&bytes).into_owned()),
                             Some(Ok(ws::Frame::Close(reason))) => Received::End(Ended::CloseFrame(reason)),
+                            Some(Ok(ws::Frame::Pong(bytes))) => {
+                                let _ = pong_tx.send(bytes);
+                                continue;
+                            }
                             Some(Ok(_)) => continue,
                             Some(Err(_)) | None => Received::End(Ended::NoCloseFrame),
                         };
@@ -237,7 +243,7 @@ impl WsClient {
                 }
             }
         });
-        Self { sink: Box::pin(sink), received, reading, ended: None }
+        Self { sink: Box::pin(sink), received, pongs, reading, ended: None }
     }
 
     /// Sends a text frame as is.
@@ -258,12 +264,40 @@ impl WsClient {
         request.request_id.expect("into_request sets an id")
     }
 
+    /// Sends a binary frame.
+    pub async fn send_binary(&mut self, payload: &[u8]) {
+        self.sink
+            .send(ws::Message::Binary(bytes::Bytes::copy_from_slice(payload)))
+            .await
+            .expect("the frame is sent");
+    }
+
     /// Sends a WebSocket ping.
     pub async fn ping(&mut self, payload: &[u8]) {
         self.sink
             .send(ws::Message::Ping(bytes::Bytes::copy_from_slice(payload)))
             .await
             .expect("the ping is sent");
+    }
+
+    /// The next pong's payload.
+    pub async fn expect_pong(&mut self) -> bytes::Bytes {
+        match tokio::time::timeout(WAIT, self.pongs.recv()).await {
+            Ok(Some(bytes)) => bytes,
+            _ => panic!("no pong within {WAIT:?}"),
+        }
+    }
+
+    /// Whether a frame arrives within `within` (for asserting that nothing does, briefly).
+    pub async fn frame_within(&mut self, within: Duration) -> Option<String> {
+        match tokio::time::timeout(within, self.received.recv()).await {
+            Ok(Some(Received::Text(text))) => Some(text),
+            Ok(Some(Received::End(ended))) => {
+                self.ended = Some(ended);
+                None
+            }
+            _ => None,
+        }
     }
 
     /// Sends a frame and waits for its receipt.
@@ -339,6 +373,12 @@ impl WsClient {
                 Err(_) => panic!("the connection did not end within {WAIT:?}"),
             }
         }
+    }
+
+    /// Closes the connection with a close frame and waits until the platform has closed it.
+    pub async fn close(mut self) {
+        self.sink.send(ws::Message::Close(None)).await.expect("the close frame is sent");
+        self.expect_end().await;
     }
 
     /// Stops reading from the socket (frames pile up in the platform's buffer).

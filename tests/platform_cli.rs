@@ -1,0 +1,66 @@
+//! `moobius platform`: prints its one line once it accepts connections, serves the protocol, and
+//! exits cleanly on SIGTERM.
+#![cfg(feature = "platform")]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn the_platform_subcommand_announces_itself_serves_and_stops_on_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_moobius"))
+        .args(["platform", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("one line");
+    let line = line.trim_end();
+    let addr = line
+        .strip_prefix("moobius platform listening on http://")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(addr, rest)| {
+            assert_eq!(rest, format!("(websocket ws://{addr}/ws)"), "{line}");
+            addr.to_owned()
+        })
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+
+    // It accepts HTTP right away.
+    let response = std::thread::spawn(move || {
+        actix_rt::System::new().block_on(async move {
+            let mut response = awc::Client::new()
+                .post(format!("http://{addr}/auth/sign_in"))
+                .send_json(&serde_json::json!({"username": "cli", "password": "pw"}))
+                .await
+                .expect("the platform answers");
+            let body: serde_json::Value = response.json().await.expect("JSON");
+            body["code"].clone()
+        })
+    })
+    .join()
+    .expect("the client thread");
+    assert_eq!(response, 10000);
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+    assert!(status.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let exit = rx.recv_timeout(common::WAIT).expect("the platform stops on SIGTERM").expect("wait works");
+    assert!(exit.success(), "clean exit, got {exit:?}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(rest.is_empty(), "exactly one line on stdout, then {rest:?}");
+}
+
+#[test]
+fn a_bad_option_is_explained() {
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_moobius")).args(["platform", "--port", "1"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--addr"));
+}
