@@ -140,3 +140,66 @@ async fn five_thousand_message_ups_reach_the_service_once_and_in_order_while_it_
         assert!(message_text(&event).is_none(), "a duplicate arrived late: {event:?}");
     }
 }
+
+#[actix_rt::test]
+async fn events_no_longer_held_on_resume_become_a_resume_gap_event() {
+    use moobius::client::SharedToken;
+    use moobius::platform::PlatformConfig;
+    let platform =
+        common::start_platform_with(PlatformConfig::default().replay_events(5).replay_age(Duration::ZERO))
+            .await;
+    let w = world(&platform).await;
+    let (service, mut service_events) =
+        user_runtime_with(fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token));
+    let token = SharedToken::new(w.user.token.as_str());
+    let user_config =
+        moobius::client::ClientConfig::builder(&platform.ws_url(), Identity::User, token.clone());
+    let (user, mut user_events) = user_runtime_with(
+        user_config
+            .backoff_base(Duration::from_millis(10))
+            .backoff_cap(Duration::from_millis(100))
+            .max_login_refusals(u32::MAX),
+    );
+    service_events.logged_in().await;
+    user_events.logged_in().await;
+    let say = |i: usize| {
+        Frame::message_down(
+            &w.service_id,
+            &w.channel_id,
+            MessageContent::text(i.to_string()),
+            &w.user_group,
+            &w.agent,
+        )
+        .unwrap()
+    };
+    service.send(say(0)).unwrap();
+    user_events.wait_for(WAIT, "the first message", |e| message_text(e) == Some("0")).await;
+    assert_eq!(user.last_seq(), 1);
+
+    // The user cannot log in again for a while (its token is wrong), so it misses 20 events.
+    token.replace("a-wrong-token");
+    platform.sever_all();
+    user_events
+        .wait_for(WAIT, "a refused re-login", |e| {
+            matches!(e, ClientEvent::Error(err) if matches!(err.kind(), moobius::client::ClientErrorKind::LoginRefused { .. }))
+        })
+        .await;
+    service_events.logged_in().await;
+    for i in 1..=20 {
+        service.send(say(i)).unwrap();
+    }
+    client_support::eventually(WAIT, "the 20 messages acknowledged", || {
+        service.counters().unacknowledged() == 0
+    })
+    .await;
+
+    token.replace(w.user.token.as_str());
+    let gap = user_events.wait_for(WAIT, "the resume gap", |e| matches!(e, ClientEvent::ResumeGap(_))).await;
+    let ClientEvent::ResumeGap(gap) = &*gap else { unreachable!() };
+    assert_eq!((gap.from_seq, gap.to_seq), (2, 16), "seq 2..=16 are gone, 17..=21 are held");
+    for i in 16..=20 {
+        let got = user_events.wait_for(WAIT, "a replayed message", |e| message_text(e).is_some()).await;
+        assert_eq!(message_text(&got), Some(i.to_string().as_str()));
+    }
+    assert_eq!(user.last_seq(), 21);
+}

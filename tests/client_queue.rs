@@ -95,3 +95,30 @@ async fn shutdown_waits_for_receipts_and_reports_what_was_left() {
     assert_eq!(report.unacknowledged, 5, "{report:?}");
     platform.pause(false);
 }
+
+#[actix_rt::test]
+async fn a_refused_frame_reaches_the_program_with_the_reason() {
+    let platform = common::start_platform().await;
+    let w = world(&platform).await;
+    let (service, mut events) =
+        user_runtime_with(fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token));
+    events.logged_in().await;
+    let frame = Frame::message_down(
+        &w.service_id,
+        &w.channel_id,
+        MessageContent::text("to nobody"),
+        "no-such-group",
+        &w.agent,
+    )
+    .unwrap();
+    let request_id = service.send(frame).unwrap();
+    let event =
+        events.wait_for(WAIT, "the refusal", |e| matches!(e, moobius::client::ClientEvent::Refused(_))).await;
+    let moobius::client::ClientEvent::Refused(refusal) = &*event else { unreachable!() };
+    assert_eq!(refusal.request_id, request_id);
+    assert_eq!(refusal.origin_type.as_deref(), Some("message_down"));
+    let reason = refusal.reason.as_deref().expect("the platform gives a reason");
+    assert!(!reason.is_empty());
+    eventually(WAIT, "the refusal counted", || service.counters().refused == 1).await;
+    assert_eq!(service.counters().unacknowledged(), 0, "a refused frame is settled, not resent");
+}
