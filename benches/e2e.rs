@@ -172,13 +172,12 @@ async fn bare_login(url: &str, frame: Frame) -> (Sink, Stream) {
     sink.send(ws::Message::Text(frame.into_request().encode().into())).await.unwrap();
     // The login's receipt.
     loop {
-        if let Some(Ok(ws::Frame::Text(bytes))) = stream.next().await {
-            if let Ok(Incoming { event: Event::Receipt(receipt), .. }) =
+        if let Some(Ok(ws::Frame::Text(bytes))) = stream.next().await
+            && let Ok(Incoming { event: Event::Receipt(receipt), .. }) =
                 Incoming::decode(std::str::from_utf8(&bytes).unwrap())
-            {
-                assert!(receipt.status, "bare login refused");
-                break;
-            }
+        {
+            assert!(receipt.status, "bare login refused");
+            break;
         }
     }
     (Box::pin(sink), Box::pin(stream))
