@@ -153,7 +153,7 @@ async fn events_no_longer_held_on_resume_become_a_resume_gap_event() {
         user_runtime_with(fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token));
     let token = SharedToken::new(w.user.token.as_str());
     let user_config =
-        moobius::client::ClientConfig::builder(&platform.ws_url(), Identity::User, token.clone());
+        moobius::client::ClientConfig::builder(platform.ws_url(), Identity::User, token.clone());
     let (user, mut user_events) = user_runtime_with(
         user_config
             .backoff_base(Duration::from_millis(10))
