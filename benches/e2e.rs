@@ -90,7 +90,9 @@ async fn next_text(rx: &mut mpsc::UnboundedReceiver<Arc<ClientEvent>>) -> String
                     return text.to_owned();
                 }
             }
-            ClientEvent::Lifecycle(moobius::client::Lifecycle::Connected) => {}
+            ClientEvent::Lifecycle(moobius::client::Lifecycle::Disconnected { reason }) => {
+                eprintln!("note: the full-stack user was disconnected during the run: {reason}");
+            }
             _ => {}
         }
     }
@@ -153,6 +155,10 @@ async fn full_stack(platform: &PlatformHandle, w: &Arc<World>, frames: usize, ro
         rtts.push(sent.elapsed());
     }
     rtts.sort_unstable();
+    let resent = service.counters().resent + user.counters().resent;
+    if resent > 0 {
+        eprintln!("note: the full stack reconnected during the run ({resent} frames resent)");
+    }
     let _ = service.shutdown_within(Duration::from_secs(5)).await;
     let _ = user.shutdown_within(Duration::from_secs(5)).await;
     drop(service_rx);
@@ -186,11 +192,16 @@ async fn bare_login(url: &str, frame: Frame) -> (Sink, Stream) {
 async fn bare_next_text(stream: &mut Stream) -> String {
     loop {
         let frame = tokio::time::timeout(common::WAIT, stream.next()).await.expect("a frame in time");
-        if let Some(Ok(ws::Frame::Text(bytes))) = frame {
-            let incoming = Incoming::decode(std::str::from_utf8(&bytes).unwrap()).unwrap();
-            if let Some(text) = text_of(&incoming.event) {
-                return text.to_owned();
+        match frame {
+            Some(Ok(ws::Frame::Text(bytes))) => {
+                let incoming = Incoming::decode(std::str::from_utf8(&bytes).unwrap()).unwrap();
+                if let Some(text) = text_of(&incoming.event) {
+                    return text.to_owned();
+                }
             }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => panic!("the bare client's connection failed: {error}"),
+            None => panic!("the platform closed the bare client's connection"),
         }
     }
 }
@@ -201,46 +212,47 @@ async fn bare(platform: &PlatformHandle, w: &Arc<World>, frames: usize, rounds: 
         bare_login(&url, Frame::service_login(&w.service_id, w.token.as_str())).await;
     let (mut user_sink, mut user_stream) = bare_login(&url, Frame::user_login(w.user_token.as_str())).await;
 
-    // (a) throughput: the service writes everything (flushing every 256), the user reads.
-    let started = Instant::now();
-    let writer = {
-        let w = Arc::clone(w);
-        actix_rt::spawn(async move {
-            for i in 0..frames {
-                let text = down(&w, i.to_string()).into_request().encode();
-                service_sink.feed(ws::Message::Text(text.into())).await.unwrap();
-                if i % 256 == 255 {
-                    service_sink.flush().await.unwrap();
-                }
+    // The bare service: one task writes whatever is handed to it (flushing per burst), one reads
+    // everything (receipts are dropped undecoded) and echoes each message_up as a message_down.
+    let (tx, mut rx) = mpsc::unbounded_channel::<ws::Message>();
+    let writer = actix_rt::spawn(async move {
+        let mut batch = Vec::with_capacity(256);
+        while rx.recv_many(&mut batch, 256).await > 0 {
+            for message in batch.drain(..) {
+                service_sink.feed(message).await.unwrap();
             }
             service_sink.flush().await.unwrap();
-            service_sink
-        })
-    };
-    for _ in 0..frames {
-        bare_next_text(&mut user_stream).await;
-    }
-    let per_second = frames as f64 / started.elapsed().as_secs_f64();
-    let mut service_sink = writer.await.unwrap();
-
-    // (b) round trips, with a bare echo on the service side.
-    let echo = {
-        let w = Arc::clone(w);
+        }
+    });
+    let reader = {
+        let (w, tx) = (Arc::clone(w), tx.clone());
         actix_rt::spawn(async move {
             while let Some(Ok(frame)) = service_stream.next().await {
                 if let ws::Frame::Text(bytes) = frame
+                    && bytes.windows(12).any(|b| b == b"\"message_up\"")
                     && let Ok(Incoming { event: Event::MessageUp(body), .. }) =
                         Incoming::decode(std::str::from_utf8(&bytes).unwrap())
                     && let Some(text) = body.content.as_text()
                 {
                     let reply = down(&w, text.to_owned()).into_request().encode();
-                    if service_sink.send(ws::Message::Text(reply.into())).await.is_err() {
-                        return;
-                    }
+                    let _ = tx.send(ws::Message::Text(reply.into()));
                 }
             }
         })
     };
+
+    // (a) throughput: service → user.
+    let started = Instant::now();
+    for i in 0..frames {
+        let text = down(w, i.to_string()).into_request().encode();
+        tx.send(ws::Message::Text(text.into())).unwrap();
+    }
+    for _ in 0..frames {
+        bare_next_text(&mut user_stream).await;
+    }
+    let per_second = frames as f64 / started.elapsed().as_secs_f64();
+
+    // (b) round trips: user → bare service echo → user.
     let mut rtts = Vec::with_capacity(rounds);
     for i in 0..rounds {
         let sent = Instant::now();
@@ -250,7 +262,9 @@ async fn bare(platform: &PlatformHandle, w: &Arc<World>, frames: usize, rounds: 
         assert_eq!(text, format!("rt{i}"));
         rtts.push(sent.elapsed());
     }
-    echo.abort();
+    reader.abort();
+    drop(tx);
+    writer.abort();
     rtts.sort_unstable();
     Result { per_second, p50: percentile(&rtts, 0.5), p99: percentile(&rtts, 0.99) }
 }
@@ -265,7 +279,12 @@ fn main() {
     let frames = if quick { 200 } else { env_or("E2E_FRAMES", 20_000) };
     let rounds = if quick { 50 } else { env_or("E2E_ROUNDS", 2_000) };
     actix_rt::System::new().block_on(async move {
-        let platform = common::start_platform().await;
+        // A large per-connection buffer: neither path is disconnected as a slow reader while
+        // the service floods (that policy is the platform's, not what is measured here).
+        let platform = common::start_platform_with(
+            moobius::platform::PlatformConfig::default().outbound_buffer(1 << 20).record_traffic(false),
+        )
+        .await;
         let w = Arc::new(world(&platform).await);
         // Warm up both paths once (connections, allocator, caches).
         let _ = bare(&platform, &w, frames / 10 + 1, rounds / 10 + 1).await;
