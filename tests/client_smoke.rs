@@ -1,4 +1,5 @@
 //! The runtime against the local platform, the simplest way: log in, send, receive, shut down.
+#![cfg(feature = "platform")]
 
 mod client_support;
 mod common;

@@ -1,5 +1,6 @@
 //! Accounts and auth on the local platform: dev-mode sign-in, random expiring tokens, refresh,
 //! tokens checked on HTTP and on login, refused logins close the socket, nothing before login.
+#![cfg(feature = "platform")]
 
 mod common;
 

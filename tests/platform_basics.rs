@@ -1,5 +1,6 @@
 //! The minimal round trip against the embedded platform: sign in, log in, join, message up to
 //! the service, message down to the user, one receipt per request.
+#![cfg(feature = "platform")]
 
 mod common;
 

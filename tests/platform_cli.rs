@@ -1,5 +1,6 @@
 //! `moobius platform`: prints its one line once it accepts connections, serves the protocol, and
 //! exits cleanly on SIGTERM.
+#![cfg(feature = "platform")]
 
 mod common;
 

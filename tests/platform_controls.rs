@@ -1,6 +1,7 @@
 //! The local platform's test controls and its isolation of slow clients: sever every connection
 //! (no close frame), stop and start again on the same port with state kept, pause like a hung
 //! server, and disconnect a client that stops reading while everyone else is served.
+#![cfg(feature = "platform")]
 
 mod common;
 
@@ -133,5 +134,15 @@ async fn a_client_that_stops_reading_is_disconnected_and_slows_no_one() {
     }
     s.user_ws.resume_reading();
     s.user_ws.expect_end().await;
+    platform.stop().await;
+}
+
+#[actix_rt::test]
+async fn a_taken_port_is_a_clear_bind_error() {
+    let platform = start_platform().await;
+    let error =
+        moobius::platform::LocalPlatform::start(platform.addr()).await.expect_err("the port is taken");
+    assert!(matches!(error.kind(), moobius::platform::PlatformErrorKind::Bind { .. }), "{error}");
+    assert!(error.to_string().contains(&platform.addr().to_string()), "{error}");
     platform.stop().await;
 }

@@ -1,6 +1,7 @@
 //! Delivery guarantees of the local platform: one receipt per request id, request-id memory
 //! across connections (acknowledged again, never delivered twice), `seq` and resume with
 //! `resume_gap`, heartbeats and pings, idle close, and bad frames answered without closing.
+#![cfg(feature = "platform")]
 
 mod common;
 
@@ -252,5 +253,56 @@ async fn malformed_oversized_unknown_and_binary_frames_get_an_error_and_the_conn
     let answer = ws.next_incoming().await;
     assert!(matches!(&answer.event, Event::PlatformError(e) if e.message.contains("binary")), "{answer:?}");
     assert!(ws.request(Frame::heartbeat()).await.status);
+    platform.stop().await;
+}
+
+#[actix_rt::test]
+async fn traffic_keeps_a_connection_past_the_idle_limit() {
+    let idle = Duration::from_millis(1500);
+    let platform = start_platform_with(PlatformConfig::default().idle_limit(idle)).await;
+    let account = sign_in(&platform, "chatty", "pw").await;
+    let mut ws = login_user(&platform, &account.token).await;
+    // Heartbeats every 250 ms for twice the idle limit: each one must be answered.
+    let mut ticks = tokio::time::interval(Duration::from_millis(250));
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < idle * 2 {
+        ticks.tick().await;
+        assert!(ws.request(Frame::heartbeat()).await.status, "the connection stays while it talks");
+    }
+    let report = platform.traffic();
+    let mine = report.of(&Identity::User(account.user_id.clone())).next().unwrap();
+    assert!(mine.open && mine.closed_by_platform.is_none(), "{mine:?}");
+    platform.stop().await;
+}
+
+#[actix_rt::test]
+async fn the_websocket_is_served_at_the_root_too() {
+    let platform = start_platform().await;
+    let account = sign_in(&platform, "rooted", "pw").await;
+    let mut ws = WsClient::connect_url(&format!("ws://{}/", platform.addr())).await;
+    assert!(ws.request(Frame::user_login(account.token.as_str())).await.status);
+    platform.stop().await;
+}
+
+#[actix_rt::test]
+async fn a_service_resumes_what_users_sent_while_it_was_away() {
+    let platform = start_platform().await;
+    let mut s = scenario(&platform).await; // the join was the service's seq 1
+    let away = std::mem::replace(&mut s.service, WsClient::connect(&platform).await);
+    away.close().await;
+    for text in ["while away 1", "while away 2"] {
+        assert!(s.user_ws.request(up(&s, text)).await.status, "accepted and held while the service is away");
+    }
+    let mut service = WsClient::connect(&platform).await;
+    let login = Frame::ServiceLogin {
+        service_id: s.service_id.clone(),
+        access_token: s.owner.token.as_str().into(),
+        resume: Some(Resume { seq: 1 }),
+    };
+    assert!(service.request(login).await.status);
+    for (seq, text) in [(2, "while away 1"), (3, "while away 2")] {
+        let got = service.next_event().await;
+        assert_eq!((got.seq, text_of(&got)), (Some(seq), Some(text)));
+    }
     platform.stop().await;
 }

@@ -1,6 +1,7 @@
 //! Who gets what on the local platform: join/leave, message_up to the bound service, message_down
 //! and updates to recipient users in the channel (groups expanded), actions with flat arguments,
 //! agents, binding moves, and refusals with reasons that are never delivered.
+#![cfg(feature = "platform")]
 
 mod common;
 

@@ -3,6 +3,7 @@
 //!
 //! The interpreter is `$MOOBIUS_PYTHON`, else `.venv/bin/python` under the crate root (`.ci/run`
 //! creates it). Without it the test fails and says how to make one.
+#![cfg(feature = "platform")]
 
 mod common;
 

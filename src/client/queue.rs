@@ -234,3 +234,64 @@ impl Handler<Drained> for Outbound {
         self.check_drained();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(message: ws::Message) -> String {
+        match message {
+            ws::Message::Text(text) => text.to_string(),
+            other => panic!("not a text frame: {other:?}"),
+        }
+    }
+
+    fn drain(rx: &mut mpsc::UnboundedReceiver<ws::Message>) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Ok(message) = rx.try_recv() {
+            out.push(text(message));
+        }
+        out
+    }
+
+    #[actix_rt::test]
+    async fn after_a_reconnect_unacknowledged_frames_go_first_in_order_then_the_rest() {
+        let shared = Arc::new(Shared::new(100));
+        let queue = Outbound::new(Arc::clone(&shared), Dispatch::new(Vec::new())).start();
+        let enqueue = |id: &str| {
+            shared.admit().unwrap();
+            queue.do_send(Enqueue { request_id: id.to_owned(), text: id.into(), notify: None });
+        };
+        enqueue("a");
+        enqueue("b");
+        let (writer, mut rx) = mpsc::unbounded_channel();
+        queue.send(Online { writer, epoch: 1 }).await.unwrap();
+        enqueue("c");
+        queue
+            .send(Settle { request_id: "b".into(), status: true, origin_type: None, reason: None })
+            .await
+            .unwrap();
+        assert_eq!(drain(&mut rx), ["a", "b", "c"]);
+
+        queue.send(Offline { epoch: 1 }).await.unwrap();
+        enqueue("d");
+        enqueue("e");
+        let (writer, mut rx) = mpsc::unbounded_channel();
+        queue.send(Online { writer, epoch: 2 }).await.unwrap();
+        assert_eq!(drain(&mut rx), ["a", "c", "d", "e"], "resent a and c first, then the new ones");
+        let counters = shared.counters();
+        assert_eq!((counters.resent, counters.acknowledged, counters.in_flight), (2, 1, 4));
+    }
+
+    #[actix_rt::test]
+    async fn a_stale_offline_does_not_cut_the_new_connection() {
+        let shared = Arc::new(Shared::new(10));
+        let queue = Outbound::new(Arc::clone(&shared), Dispatch::new(Vec::new())).start();
+        let (writer, mut rx) = mpsc::unbounded_channel();
+        queue.send(Online { writer, epoch: 2 }).await.unwrap();
+        queue.send(Offline { epoch: 1 }).await.unwrap();
+        shared.admit().unwrap();
+        queue.send(Enqueue { request_id: "x".into(), text: "x".into(), notify: None }).await.unwrap();
+        assert_eq!(drain(&mut rx), ["x"]);
+    }
+}

@@ -492,7 +492,7 @@ impl Hub {
         entry.identity = Some(identity.clone());
         entry.traffic.logged_in(&identity);
         let (replay_events, replay_age) = (self.config.replay_events, self.config.replay_age);
-        let state = self.identities.entry(identity.clone()).or_default();
+        let state = state_of(&mut self.identities, &identity);
         prune_held(state, replay_events, replay_age);
         state.conns.push(conn);
         let mut replay = Vec::new();
@@ -522,7 +522,7 @@ impl Hub {
             return self.process(identity, &request.frame);
         };
         let memory = self.config.dedup_memory;
-        let state = self.identities.entry(identity.clone()).or_default();
+        let state = state_of(&mut self.identities, identity);
         let now = Instant::now();
         while let Some((at, _)) = state.seen_order.front() {
             if now.duration_since(*at) <= memory {
@@ -536,7 +536,7 @@ impl Hub {
             return if seen.status { Ok(()) } else { Err(seen.reason.clone().unwrap_or_default()) };
         }
         let verdict = self.process(identity, &request.frame);
-        let state = self.identities.entry(identity.clone()).or_default();
+        let state = state_of(&mut self.identities, identity);
         state.seen.insert(
             request_id.clone(),
             Remembered { status: verdict.is_ok(), reason: verdict.as_ref().err().cloned() },
@@ -771,7 +771,7 @@ impl Hub {
         let mut overflowing = Vec::new();
         let now = Instant::now();
         for identity in to {
-            let state = self.identities.entry(identity.clone()).or_default();
+            let state = state_of(&mut self.identities, identity);
             state.next_seq += 1;
             let seq = state.next_seq;
             state.held.push_back(Held { seq, kind, body: body.clone(), at: now });
@@ -802,6 +802,17 @@ impl Hub {
         }
         self.close(conn_id);
     }
+}
+
+/// The state of `identity`, created on first use (no clone of the key when it exists).
+fn state_of<'a>(
+    identities: &'a mut HashMap<Identity, IdentityState>,
+    identity: &Identity,
+) -> &'a mut IdentityState {
+    if !identities.contains_key(identity) {
+        identities.insert(identity.clone(), IdentityState::default());
+    }
+    identities.get_mut(identity).expect("inserted above")
 }
 
 fn prune_held(state: &mut IdentityState, keep_events: usize, keep_age: Duration) {
@@ -850,6 +861,35 @@ mod tests {
         let channel = hub.create_channel("c", "d");
         hub.bind(&owner, &service, &channel).unwrap();
         (owner_token, service, channel, user)
+    }
+
+    #[test]
+    fn fan_out_shares_one_serialized_body_among_all_recipients() {
+        let mut hub = hub();
+        let (owner_token, service, channel, alice) = setup(&mut hub);
+        let (bob_token, _, bob) = hub.sign_in("bob", &Secret::new("pw")).unwrap();
+        let (alice_token, _, _) = hub.sign_in("user", &Secret::new("pw")).unwrap();
+        let mut receivers = Vec::new();
+        for token in [alice_token, bob_token] {
+            let (conn, rx, _cut, _log) = hub.open(None);
+            let (identity, _) = hub.login(conn, &Frame::user_login(token)).unwrap();
+            hub.handle(&identity, &Frame::join_channel(identity.id(), &channel).into_request()).unwrap();
+            receivers.push(rx);
+        }
+        let group = hub.create_group(vec![alice, bob], None);
+        let service_id = Identity::Service(service.clone());
+        let _ = owner_token;
+        let down =
+            Frame::message_down(&service, &channel, MessageContent::text("hi"), group, &service).unwrap();
+        hub.handle(&service_id, &down.into_request()).unwrap();
+        let bodies: Vec<Arc<str>> = receivers
+            .iter_mut()
+            .map(|rx| match rx.try_recv() {
+                Ok(Out::Event { kind: "message_down", body, .. }) => body,
+                other => panic!("expected the message_down, got {other:?}"),
+            })
+            .collect();
+        assert!(Arc::ptr_eq(&bodies[0], &bodies[1]), "serialized once, shared by every recipient");
     }
 
     #[test]

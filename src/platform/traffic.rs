@@ -79,8 +79,9 @@ pub struct TrafficReport {
 
 impl TrafficReport {
     /// The connections that logged in as `identity`.
-    pub fn of<'a>(&'a self, identity: &'a Identity) -> impl Iterator<Item = &'a ConnectionTraffic> + 'a {
-        self.connections.iter().filter(move |c| c.identity.as_ref() == Some(identity))
+    pub fn of(&self, identity: &Identity) -> impl Iterator<Item = &ConnectionTraffic> + use<'_> {
+        let identity = identity.clone();
+        self.connections.iter().filter(move |c| c.identity.as_ref() == Some(&identity))
     }
 
     /// Everything sent to `identity` over all its connections, decoded, in order per connection.

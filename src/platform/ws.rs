@@ -123,8 +123,8 @@ impl Connection {
                 }
                 continue;
             }
+            // Unbiased: a client that sends without pause must not starve its own deliveries.
             tokio::select! {
-                biased;
                 _ = cut.wait_for(Option::is_some) => break End::Cut,
                 changed = paused.changed() => if changed.is_err() { break End::Gone },
                 message = stream.recv() => {
@@ -241,10 +241,10 @@ impl Connection {
         };
         let origin_type = request.frame.frame_type();
         let request_id = request.request_id.as_deref();
-        let Some(identity) = self.identity.clone() else {
-            return self.before_login(&request).await;
+        let verdict = match &self.identity {
+            None => return self.before_login(&request).await,
+            Some(identity) => self.shared.hub().handle(identity, &request),
         };
-        let verdict = self.shared.hub().handle(&identity, &request);
         match (request_id, verdict) {
             (Some(id), Ok(())) => self.write(receipt(id, origin_type, &Ok(()))).await?,
             (_, Err(reason)) => self.refuse(request_id, origin_type, reason).await?,

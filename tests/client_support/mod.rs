@@ -3,8 +3,12 @@
 //! fault-injecting WebSocket proxy (the local platform only sends valid frames).
 #![allow(dead_code, unreachable_pub)]
 
+pub mod proxy;
+
 use crate::common::{self, Account, WsClient};
-use moobius::client::{ClientConfig, ClientConfigBuilder, ClientEvent, Identity, Lifecycle};
+use moobius::client::{
+    ClientConfig, ClientConfigBuilder, ClientEvent, HandlerSpec, Identity, Lifecycle, Runtime,
+};
 use moobius::platform::PlatformHandle;
 use moobius::protocol::{Event, Frame, Secret};
 use std::sync::Arc;
@@ -113,5 +117,27 @@ pub fn message_text(event: &ClientEvent) -> Option<&str> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// A user-mode runtime for `user`, with its events.
+pub fn user_runtime(url: &str, user: &Account) -> (Runtime, Events) {
+    user_runtime_with(fast(url, Identity::User, &user.token))
+}
+
+/// A runtime built from `config`, with its events.
+pub fn user_runtime_with(config: ClientConfigBuilder) -> (Runtime, Events) {
+    let (spec, rx) = HandlerSpec::channel();
+    (Runtime::start(config.build().expect("a valid config"), vec![spec]), Events(rx))
+}
+
+/// Waits until `condition` holds (checked every 10 ms), or panics after `within`. For state that
+/// has no event of its own (such as the latency); everything else waits on events.
+pub async fn eventually(within: Duration, what: &str, condition: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    while !condition() {
+        assert!(tokio::time::Instant::now() < deadline, "no {what} within {within:?}");
+        tick.tick().await;
     }
 }

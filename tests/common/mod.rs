@@ -9,7 +9,7 @@
 //! - WebSocket: [`WsClient::connect`], [`login_user`], [`login_service`]; on a client:
 //!   `send_text`, `send` (a `Request`), `send_frame` (→ request id), `request` (send and await its
 //!   receipt), `next_incoming`, `next_matching(pred)`, `next_event` (skips receipts), `receipt(id)`,
-//!   `expect_end` (→ [`Ended`]), `stop_reading` / `resume_reading`.
+//!   `expect_end` (→ [`Ended`]), `close`, `stop_reading` / `resume_reading`, `ping` / `expect_pong`.
 //! - [`scenario`]: owner + service (logged in) + channel bound + user (logged in, joined) + a group
 //!   holding the user, the usual starting point.
 //!
@@ -373,6 +373,12 @@ impl WsClient {
                 Err(_) => panic!("the connection did not end within {WAIT:?}"),
             }
         }
+    }
+
+    /// Closes the connection with a close frame and waits until the platform has closed it.
+    pub async fn close(mut self) {
+        self.sink.send(ws::Message::Close(None)).await.expect("the close frame is sent");
+        self.expect_end().await;
     }
 
     /// Stops reading from the socket (frames pile up in the platform's buffer).
