@@ -1,26 +1,48 @@
 #![doc = include_str!("../README.md")]
 //!
-//! # Architecture
+//! # Modules and actors
 //!
 //! Data flows protocol → connection → dispatch → service; the HTTP client and the local platform
 //! sit beside it.
 //!
 //! - [`protocol`]: the wire format as typed values, serde only. [`protocol::Frame`] is everything
 //!   a client sends, [`protocol::Incoming`] / [`protocol::Event`] everything it receives.
+//! - [`client`]: the client runtime, a set of actors behind one [`client::Runtime`] handle:
+//!   - connection actor (supervised by actix `Supervisor`): one WebSocket at a time; logs in
+//!     first on every connect, decodes inbound frames, drops already-handled `seq`s, reconnects
+//!     with exponential backoff and full jitter;
+//!   - outbound-queue actor: bounded FIFO of accepted frames, each kept until its receipt, resent
+//!     in order with its original `request_id` after a reconnect;
+//!   - heartbeat actor: heartbeats through the queue, latency from their receipts, and the
+//!     liveness watchdog that tells the connection to reconnect when nothing arrives;
+//!   - handler actors (each under its own `Supervisor`): receive events as
+//!     [`client::Delivery`] messages; a failing handler is restarted, the connection is not
+//!     touched.
 //! - [`http`]: the platform's HTTP API on awc: sign-in and token renewal ([`http::TokenSource`]
 //!   is the shared access token), services, binding, channels, agents, and the cached
 //!   recipient-list ↔ group-id mapping. One error type, [`http::HttpError`].
 //! - [`config`]: the reference SDK's `config.json`, with `MOOBIUS_*` environment overrides, and
 //!   [`config::ensure_service_and_channels`] to create the service and channel it lacks.
+//! - [`service`]: what users write and run:
+//!   - [`service::Service`]: the trait a service implements, one method per event kind;
+//!   - service actors ([`service::ServiceActor`], one per channel or one shared): host a service
+//!     instance, rebuild it from its factory when it errors or panics, keep their mailbox;
+//!   - router actor: the runtime's handler for one service; resolves group ids to character
+//!     ids (cached) in arrival order and routes each event to its channel's instance;
+//!   - outbox actor: turns typed actions into frames in order, character lists into group ids;
+//!   - [`service::ServiceBuilder`] and [`service::Wand`]: start one or several services (sign
+//!     in, create and bind what is missing, start the actors) and stop them on a signal.
 //! - `platform` (feature `platform`, on by default): the embedded local Moobius platform, an
 //!   actix-web server speaking the protocol's WebSocket and HTTP API, with test controls.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
 
+pub mod client;
 pub mod config;
 pub mod http;
 pub mod protocol;
+pub mod service;
 
 #[cfg(feature = "platform")]
 pub mod platform;
@@ -28,6 +50,12 @@ pub mod platform;
 /// The names most programs need, in one import.
 pub mod prelude {
     pub use crate::protocol::{
-        ActionKind, Button, ClickArgument, Dialog, Event, Frame, Incoming, MessageContent, Request,
+        ActionKind, BottomButton, Button, ButtonClick, CanvasItem, ChannelInfo, ClickArgument, Dialog,
+        Display, Event, Frame, Incoming, InputComponent, InputType, MenuItem, MenuItemClick, MessageContent,
+        Request, StyleItem, UpdateContent,
+    };
+    pub use crate::service::{
+        Fetch, Message, Moobius, Recipients, Service, ServiceBuilder, ServiceContext, ServiceHandle,
+        ServiceResult, Update, Wand,
     };
 }

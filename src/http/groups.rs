@@ -133,6 +133,12 @@ impl HttpClient {
         Ok(Arc::clone(members))
     }
 
+    /// The character ids of `group_id` when they are cached already (no call, no wait).
+    pub fn cached_group_members(&self, group_id: &str) -> Option<Arc<[String]>> {
+        let map = self.shared.groups.by_id.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get(group_id)?.get().cloned()
+    }
+
     /// The group id for this list of character ids in a channel, as a user-mode client names the
     /// recipients of its messages: created with `POST /user/group/create` (named
     /// [`CHANNEL_GROUP_NAME`], as the reference SDK) the first time this client sees the list in

@@ -1,0 +1,309 @@
+//! End to end against the embedded local platform, side by side: the full client runtime
+//! (connection, queue, heartbeat and handler actors, receipts tracked, resend on reconnect)
+//! against a bare awc WebSocket client (no actors, no queue, no acknowledgement tracking), the
+//! floor. Measures message_down throughput from a service to one user, and the round trip
+//! user message_up → service handler → message_down → user (p50/p99). Prints a table with the
+//! ratio. Run: `cargo bench --bench e2e` (env `E2E_FRAMES`, `E2E_ROUNDS` to change the sizes).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use awc::ws;
+use futures_util::{SinkExt as _, StreamExt as _};
+use moobius::client::{Client, ClientConfig, ClientEvent, HandlerSpec, Identity, Runtime};
+use moobius::platform::PlatformHandle;
+use moobius::protocol::{Event, Frame, Incoming, MessageContent, Secret};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+struct World {
+    token: String,
+    user_token: String,
+    user_id: String,
+    service_id: String,
+    channel_id: String,
+    group: String,
+    agent: String,
+}
+
+async fn world(platform: &PlatformHandle) -> World {
+    let owner = common::sign_in(platform, "owner", "pw").await;
+    let service_id = common::create_service(platform, &owner.token).await;
+    let channel_id = common::create_channel(platform, &owner.token, "bench").await;
+    common::bind(platform, &owner.token, &service_id, &channel_id).await;
+    let user = common::sign_in(platform, "user", "pw").await;
+    let mut ws = common::login_user(platform, &user.token).await;
+    assert!(ws.request(Frame::join_channel(&user.user_id, &channel_id)).await.status);
+    let group = common::create_group(platform, &owner.token, &[&user.user_id]).await;
+    let agent = common::create_character(platform, &owner.token, &service_id, "agent").await;
+    World {
+        token: owner.token,
+        user_token: user.token,
+        user_id: user.user_id,
+        service_id,
+        channel_id,
+        group,
+        agent,
+    }
+}
+
+fn down(w: &World, text: String) -> Frame {
+    Frame::message_down(&w.service_id, &w.channel_id, MessageContent::text(text), &w.group, &w.agent).unwrap()
+}
+
+fn up(w: &World, text: String) -> Frame {
+    Frame::message_up(&w.user_id, &w.service_id, &w.channel_id, MessageContent::text(text), &w.group).unwrap()
+}
+
+fn text_of(event: &Event) -> Option<&str> {
+    match event {
+        Event::MessageUp(body) | Event::MessageDown(body) => body.content.as_text(),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Result {
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+// ----- full stack -----
+
+fn config(url: &str, identity: Identity, token: &str, capacity: usize) -> ClientConfig {
+    ClientConfig::builder(url, identity, Secret::new(token)).queue_capacity(capacity).build().unwrap()
+}
+
+async fn next_text(rx: &mut mpsc::UnboundedReceiver<Arc<ClientEvent>>) -> String {
+    loop {
+        let event = tokio::time::timeout(common::WAIT, rx.recv()).await.expect("an event in time").unwrap();
+        match &*event {
+            ClientEvent::Platform(Incoming { event, .. }) => {
+                if let Some(text) = text_of(event) {
+                    return text.to_owned();
+                }
+            }
+            ClientEvent::Lifecycle(moobius::client::Lifecycle::Disconnected { reason }) => {
+                eprintln!("note: the full-stack user was disconnected during the run: {reason}");
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn wait_connected(rx: &mut mpsc::UnboundedReceiver<Arc<ClientEvent>>) {
+    loop {
+        let event = tokio::time::timeout(common::WAIT, rx.recv()).await.expect("login in time").unwrap();
+        if matches!(&*event, ClientEvent::Lifecycle(moobius::client::Lifecycle::Connected)) {
+            return;
+        }
+    }
+}
+
+async fn full_stack(platform: &PlatformHandle, w: &Arc<World>, frames: usize, rounds: usize) -> Result {
+    let url = platform.ws_url();
+    // The service echoes every message_up as a message_down, from its handler actor.
+    let echo = {
+        let w = Arc::clone(w);
+        HandlerSpec::supervised("echo", move || {
+            let w = Arc::clone(&w);
+            move |event: &ClientEvent, client: &Client| -> moobius::client::HandlerResult {
+                if let ClientEvent::Platform(Incoming { event: Event::MessageUp(body), .. }) = event
+                    && let Some(text) = body.content.as_text()
+                {
+                    client.send(down(&w, text.to_owned()))?;
+                }
+                Ok(())
+            }
+        })
+    };
+    let (service_events, mut service_rx) = HandlerSpec::channel();
+    let service = Runtime::start(
+        config(&url, Identity::service(&w.service_id), &w.token, frames + 16),
+        vec![echo, service_events],
+    );
+    let (user_events, mut user_rx) = HandlerSpec::channel();
+    let user = Runtime::start(config(&url, Identity::User, &w.user_token, frames + 16), vec![user_events]);
+    wait_connected(&mut service_rx).await;
+    wait_connected(&mut user_rx).await;
+
+    // (a) throughput: service → user.
+    let started = Instant::now();
+    for i in 0..frames {
+        service.send(down(w, i.to_string())).unwrap();
+    }
+    for i in 0..frames {
+        let text = next_text(&mut user_rx).await;
+        debug_assert_eq!(text, i.to_string());
+    }
+    let per_second = frames as f64 / started.elapsed().as_secs_f64();
+
+    // (b) round trips: user → service handler → user.
+    let mut rtts = Vec::with_capacity(rounds);
+    for i in 0..rounds {
+        let sent = Instant::now();
+        user.send(up(w, format!("rt{i}"))).unwrap();
+        let text = next_text(&mut user_rx).await;
+        assert_eq!(text, format!("rt{i}"));
+        rtts.push(sent.elapsed());
+    }
+    rtts.sort_unstable();
+    let resent = service.counters().resent + user.counters().resent;
+    if resent > 0 {
+        eprintln!("note: the full stack reconnected during the run ({resent} frames resent)");
+    }
+    let _ = service.shutdown_within(Duration::from_secs(5)).await;
+    let _ = user.shutdown_within(Duration::from_secs(5)).await;
+    drop(service_rx);
+    Result { per_second, p50: percentile(&rtts, 0.5), p99: percentile(&rtts, 0.99) }
+}
+
+// ----- bare awc -----
+
+type Sink = std::pin::Pin<Box<dyn futures_util::Sink<ws::Message, Error = awc::error::WsProtocolError>>>;
+type Stream = std::pin::Pin<
+    Box<dyn futures_util::Stream<Item = std::result::Result<ws::Frame, awc::error::WsProtocolError>>>,
+>;
+
+async fn bare_login(url: &str, frame: Frame) -> (Sink, Stream) {
+    let (_, framed) = awc::Client::new().ws(url).max_frame_size(16 << 20).connect().await.expect("connects");
+    let (mut sink, mut stream) = framed.split();
+    sink.send(ws::Message::Text(frame.into_request().encode().into())).await.unwrap();
+    // The login's receipt.
+    loop {
+        if let Some(Ok(ws::Frame::Text(bytes))) = stream.next().await
+            && let Ok(Incoming { event: Event::Receipt(receipt), .. }) =
+                Incoming::decode(std::str::from_utf8(&bytes).unwrap())
+        {
+            assert!(receipt.status, "bare login refused");
+            break;
+        }
+    }
+    (Box::pin(sink), Box::pin(stream))
+}
+
+async fn bare_next_text(stream: &mut Stream) -> String {
+    loop {
+        let frame = tokio::time::timeout(common::WAIT, stream.next()).await.expect("a frame in time");
+        match frame {
+            Some(Ok(ws::Frame::Text(bytes))) => {
+                let incoming = Incoming::decode(std::str::from_utf8(&bytes).unwrap()).unwrap();
+                if let Some(text) = text_of(&incoming.event) {
+                    return text.to_owned();
+                }
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => panic!("the bare client's connection failed: {error}"),
+            None => panic!("the platform closed the bare client's connection"),
+        }
+    }
+}
+
+async fn bare(platform: &PlatformHandle, w: &Arc<World>, frames: usize, rounds: usize) -> Result {
+    let url = platform.ws_url();
+    let (mut service_sink, mut service_stream) =
+        bare_login(&url, Frame::service_login(&w.service_id, w.token.as_str())).await;
+    let (mut user_sink, mut user_stream) = bare_login(&url, Frame::user_login(w.user_token.as_str())).await;
+
+    // The bare service: one task writes whatever is handed to it (flushing per burst), one reads
+    // everything (receipts are dropped undecoded) and echoes each message_up as a message_down.
+    let (tx, mut rx) = mpsc::unbounded_channel::<ws::Message>();
+    let writer = actix_rt::spawn(async move {
+        let mut batch = Vec::with_capacity(256);
+        while rx.recv_many(&mut batch, 256).await > 0 {
+            for message in batch.drain(..) {
+                service_sink.feed(message).await.unwrap();
+            }
+            service_sink.flush().await.unwrap();
+        }
+    });
+    let reader = {
+        let (w, tx) = (Arc::clone(w), tx.clone());
+        actix_rt::spawn(async move {
+            while let Some(Ok(frame)) = service_stream.next().await {
+                if let ws::Frame::Text(bytes) = frame
+                    && bytes.windows(12).any(|b| b == b"\"message_up\"")
+                    && let Ok(Incoming { event: Event::MessageUp(body), .. }) =
+                        Incoming::decode(std::str::from_utf8(&bytes).unwrap())
+                    && let Some(text) = body.content.as_text()
+                {
+                    let reply = down(&w, text.to_owned()).into_request().encode();
+                    let _ = tx.send(ws::Message::Text(reply.into()));
+                }
+            }
+        })
+    };
+
+    // (a) throughput: service → user.
+    let started = Instant::now();
+    for i in 0..frames {
+        let text = down(w, i.to_string()).into_request().encode();
+        tx.send(ws::Message::Text(text.into())).unwrap();
+    }
+    for _ in 0..frames {
+        bare_next_text(&mut user_stream).await;
+    }
+    let per_second = frames as f64 / started.elapsed().as_secs_f64();
+
+    // (b) round trips: user → bare service echo → user.
+    let mut rtts = Vec::with_capacity(rounds);
+    for i in 0..rounds {
+        let sent = Instant::now();
+        let frame = up(w, format!("rt{i}")).into_request().encode();
+        user_sink.send(ws::Message::Text(frame.into())).await.unwrap();
+        let text = bare_next_text(&mut user_stream).await;
+        assert_eq!(text, format!("rt{i}"));
+        rtts.push(sent.elapsed());
+    }
+    reader.abort();
+    drop(tx);
+    writer.abort();
+    rtts.sort_unstable();
+    Result { per_second, p50: percentile(&rtts, 0.5), p99: percentile(&rtts, 0.99) }
+}
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs this with tiny sizes.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let frames = if quick { 200 } else { env_or("E2E_FRAMES", 20_000) };
+    let rounds = if quick { 50 } else { env_or("E2E_ROUNDS", 2_000) };
+    actix_rt::System::new().block_on(async move {
+        // A large per-connection buffer: neither path is disconnected as a slow reader while
+        // the service floods (that policy is the platform's, not what is measured here).
+        let platform = common::start_platform_with(
+            moobius::platform::PlatformConfig::default().outbound_buffer(1 << 20).record_traffic(false),
+        )
+        .await;
+        let w = Arc::new(world(&platform).await);
+        // Warm up both paths once (connections, allocator, caches).
+        let _ = bare(&platform, &w, frames / 10 + 1, rounds / 10 + 1).await;
+        let _ = full_stack(&platform, &w, frames / 10 + 1, rounds / 10 + 1).await;
+        let floor = bare(&platform, &w, frames, rounds).await;
+        let full = full_stack(&platform, &w, frames, rounds).await;
+        println!("e2e against the local platform: {frames} message_downs, {rounds} round trips");
+        println!("| path                 | message_down/s | round trip p50 | round trip p99 |");
+        println!("|----------------------|---------------:|---------------:|---------------:|");
+        for (name, r) in [("bare awc client", floor), ("full actor stack", full)] {
+            println!("| {name:<20} | {:>14.0} | {:>14.1?} | {:>14.1?} |", r.per_second, r.p50, r.p99);
+        }
+        println!(
+            "| full / bare          | {:>13.0}% | {:>13.2}x | {:>13.2}x |",
+            100.0 * full.per_second / floor.per_second,
+            full.p50.as_secs_f64() / floor.p50.as_secs_f64(),
+            full.p99.as_secs_f64() / floor.p99.as_secs_f64()
+        );
+        println!("goal: throughput >= 70% of bare, p99 <= 2x bare");
+        platform.stop().await;
+    });
+}

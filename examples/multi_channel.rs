@@ -1,0 +1,138 @@
+//! One process, two services under one [`Wand`], each with its own account, connection and two
+//! channels, each channel with its own state: `Counter` numbers the messages of each channel, and
+//! `RollCall` tells each channel's members who is there.
+//!
+//! ```sh
+//! cargo run --example multi_channel
+//! ```
+//!
+//! The program also talks to its services directly: every minute it asks each channel's `Counter`
+//! for its count with a spell (`ServiceHandle::cast`) and prints it.
+//!
+//! Prints one `ready: service <id> on channels <ids>` line per service, then serves until Ctrl-C
+//! or SIGTERM. With `MOOBIUS_WS_URL` (and the other `MOOBIUS_*`) set, both services use that
+//! account: the first is `MOOBIUS_SERVICE_ID` on `MOOBIUS_CHANNELS`, the second is created, and
+//! each gets new channels until it has two.
+
+use moobius::config::Config;
+use moobius::http::HttpClient;
+use moobius::prelude::*;
+use moobius::service::{Launch, Spell};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// How often the program prints each channel's count.
+const REPORT_EVERY: Duration = Duration::from_secs(60);
+
+/// Numbers the messages of its channel.
+#[derive(Debug, Default)]
+pub struct Counter {
+    /// Messages seen in this channel.
+    pub count: u64,
+}
+
+impl Service for Counter {
+    fn on_message_up(&mut self, message: Message, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+        self.count += 1;
+        cx.send_text(format!("message #{} in this channel", self.count), message.sender);
+        Ok(())
+    }
+}
+
+/// The program's question to a channel's `Counter` (a spell): how many messages so far?
+pub struct HowMany;
+
+impl actix::Message for HowMany {
+    type Result = u64;
+}
+
+impl Spell<HowMany> for Counter {
+    fn cast(&mut self, _: HowMany, _cx: &mut ServiceContext<'_, Self>) -> u64 {
+        self.count
+    }
+}
+
+/// Tells its channel's members who is there, whenever someone joins or leaves.
+#[derive(Debug, Default)]
+pub struct RollCall {
+    present: BTreeSet<String>,
+}
+
+impl RollCall {
+    fn announce(&self, cx: &mut ServiceContext<'_, Self>) {
+        let present: Vec<String> = self.present.iter().cloned().collect();
+        cx.send_text(format!("{} here: {}", present.len(), present.join(", ")), present);
+    }
+}
+
+impl Service for RollCall {
+    fn on_join(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+        self.present.insert(user);
+        self.announce(cx);
+        Ok(())
+    }
+
+    fn on_leave(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+        self.present.remove(&user);
+        self.announce(cx);
+        Ok(())
+    }
+}
+
+/// Signs in and creates channels until `config` has `count`; returns the signed-in client too,
+/// for the service to reuse.
+///
+/// # Errors
+/// The failed HTTP call.
+pub async fn with_channels(
+    mut config: Config,
+    count: usize,
+) -> Result<(Config, HttpClient), moobius::http::HttpError> {
+    let http = HttpClient::builder(config.service.http_server_uri.clone())
+        .credentials(config.account.clone())
+        .build()?;
+    http.sign_in().await?;
+    while config.service.channels.len() < count {
+        let channel = http.create_channel("multi_channel", "a channel of the multi_channel example").await?;
+        config.service.channels.push(channel);
+    }
+    Ok((config, http))
+}
+
+#[actix::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let launch = Launch::from_env_or_local("counter").await?;
+    let second = match launch.platform() {
+        Some(_) => launch.user_config("rollcall", &[]),
+        None => {
+            let mut config = launch.config();
+            config.service.service_id = None;
+            config.service.channels.clear();
+            config
+        }
+    };
+    let mut wand = Wand::new();
+    let (config, http) = with_channels(launch.config(), 2).await?;
+    let counter = wand.start(ServiceBuilder::new(config, |_| Counter::default()).http(http)).await?;
+    let (config, http) = with_channels(second, 2).await?;
+    let roll_call = wand.start(ServiceBuilder::new(config, |_| RollCall::default()).http(http)).await?;
+    counter.ready().await?;
+    println!("ready: service {} on channels {}", counter.service_id(), counter.channels().join(","));
+    roll_call.ready().await?;
+    println!("ready: service {} on channels {}", roll_call.service_id(), roll_call.channels().join(","));
+    actix::spawn(async move {
+        let mut every = tokio::time::interval(REPORT_EVERY);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            for channel in counter.channels() {
+                if let Ok(Some(count)) = counter.cast(channel, HowMany).await {
+                    println!("{count} message(s) in {channel}");
+                }
+            }
+        }
+    });
+    wand.run_until_signal().await;
+    Ok(())
+}

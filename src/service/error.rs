@@ -1,0 +1,71 @@
+//! The one error type of starting a service: what failed on the way to a running service.
+
+use crate::client::ClientError;
+use crate::config::ConfigError;
+use crate::http::HttpError;
+use derive_more::{Display, Error, From};
+
+/// Why a service (or a user-mode bot) could not start, or stopped.
+#[derive(Debug, Display, Error, From)]
+#[display("{kind}")]
+pub struct ServiceError {
+    kind: ServiceErrorKind,
+}
+
+impl ServiceError {
+    /// What failed.
+    pub fn kind(&self) -> &ServiceErrorKind {
+        &self.kind
+    }
+}
+
+/// What failed.
+#[derive(Debug, Display, Error)]
+#[non_exhaustive]
+pub enum ServiceErrorKind {
+    /// The configuration is incomplete or wrong.
+    #[display("configuration: {_0}")]
+    Config(ConfigError),
+    /// An HTTP call of the start-up (sign-in, creating or binding the service and channels).
+    #[display("start-up over HTTP: {_0}")]
+    Http(HttpError),
+    /// The client runtime refused its configuration.
+    #[display("client runtime: {_0}")]
+    Client(ClientError),
+    /// The runtime stopped for good (e.g. the platform refused every login).
+    #[display("stopped: {reason}")]
+    Stopped {
+        /// Why.
+        #[error(not(source))]
+        reason: String,
+    },
+    /// The embedded local platform could not start.
+    #[cfg(feature = "platform")]
+    #[display("local platform: {_0}")]
+    Platform(crate::platform::PlatformError),
+}
+
+impl From<ConfigError> for ServiceError {
+    fn from(error: ConfigError) -> Self {
+        ServiceErrorKind::Config(error).into()
+    }
+}
+
+impl From<HttpError> for ServiceError {
+    fn from(error: HttpError) -> Self {
+        ServiceErrorKind::Http(error).into()
+    }
+}
+
+impl From<ClientError> for ServiceError {
+    fn from(error: ClientError) -> Self {
+        ServiceErrorKind::Client(error).into()
+    }
+}
+
+#[cfg(feature = "platform")]
+impl From<crate::platform::PlatformError> for ServiceError {
+    fn from(error: crate::platform::PlatformError) -> Self {
+        ServiceErrorKind::Platform(error).into()
+    }
+}

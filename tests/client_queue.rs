@@ -1,0 +1,124 @@
+//! The outbound queue's bound and the graceful shutdown: at capacity `send` says so and nothing
+//! already accepted is lost; shutdown waits for receipts and reports what was left.
+#![cfg(feature = "platform")]
+
+mod client_support;
+mod common;
+
+use client_support::{WAIT, eventually, fast, message_text, user_runtime_with, world};
+use moobius::client::{ClientErrorKind, ConnectionState, Identity};
+use moobius::protocol::{Frame, MessageContent};
+use std::time::Duration;
+
+#[actix_rt::test]
+async fn a_full_queue_refuses_more_and_loses_nothing_it_accepted() {
+    const CAPACITY: usize = 100;
+    let platform = common::start_platform().await;
+    let w = world(&platform).await;
+    // Slow heartbeats: no heartbeat takes a slot of the queue during this test.
+    let (service, mut service_events) = user_runtime_with(
+        fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token)
+            .queue_capacity(CAPACITY)
+            .heartbeat_interval(Duration::from_secs(60))
+            .liveness_limit(Duration::from_secs(180)),
+    );
+    let (_user, mut user_events) = user_runtime_with(fast(&platform.ws_url(), Identity::User, &w.user.token));
+    service_events.logged_in().await;
+    user_events.logged_in().await;
+
+    // A hung platform: frames go out but no receipt comes back, so they stay in the queue.
+    platform.pause(true);
+    let say = |i: usize| {
+        Frame::message_down(
+            &w.service_id,
+            &w.channel_id,
+            MessageContent::text(i.to_string()),
+            &w.user_group,
+            &w.agent,
+        )
+        .unwrap()
+    };
+    for i in 0..CAPACITY {
+        service.send(say(i)).unwrap_or_else(|e| panic!("frame {i} refused: {e}"));
+    }
+    let err = service.send(say(CAPACITY)).expect_err("the queue is full");
+    assert_eq!(err.kind(), &ClientErrorKind::QueueFull { capacity: CAPACITY });
+    assert!(err.to_string().contains("retry"), "{err}");
+    eventually(WAIT, "all frames held", || service.counters().unacknowledged() == CAPACITY).await;
+
+    platform.pause(false);
+    for i in 0..CAPACITY {
+        let got = user_events.wait_for(WAIT, "an accepted message", |e| message_text(e).is_some()).await;
+        assert_eq!(message_text(&got), Some(i.to_string().as_str()), "accepted frames arrive in order");
+    }
+    eventually(WAIT, "the queue drained", || service.counters().unacknowledged() == 0).await;
+    service.send(say(CAPACITY)).expect("room again once receipts arrived");
+    let got = user_events.wait_for(WAIT, "the late message", |e| message_text(e).is_some()).await;
+    assert_eq!(message_text(&got), Some(CAPACITY.to_string().as_str()));
+}
+
+#[actix_rt::test]
+async fn shutdown_waits_for_receipts_and_reports_what_was_left() {
+    let platform = common::start_platform().await;
+    let w = world(&platform).await;
+    let say = |text: &str| {
+        Frame::message_down(&w.service_id, &w.channel_id, MessageContent::text(text), &w.user_group, &w.agent)
+            .unwrap()
+    };
+
+    // Everything acknowledged: nothing left.
+    let (service, mut events) =
+        user_runtime_with(fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token));
+    events.logged_in().await;
+    for i in 0..20 {
+        service.send(say(&i.to_string())).unwrap();
+    }
+    let client = service.client();
+    let report = service.shutdown().await;
+    assert_eq!(report.unacknowledged, 0, "{report:?}");
+    assert!(report.counters.acknowledged >= 20, "{report:?}");
+    assert_eq!(client.state(), ConnectionState::Stopped);
+    assert_eq!(client.send(say("late")).unwrap_err().kind(), &ClientErrorKind::Closed);
+
+    // A hung platform: the deadline passes and the report says how many were left.
+    let (service, mut events) = user_runtime_with(
+        fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token)
+            .heartbeat_interval(Duration::from_secs(60))
+            .liveness_limit(Duration::from_secs(180)),
+    );
+    events.logged_in().await;
+    platform.pause(true);
+    for i in 0..5 {
+        service.send(say(&format!("stuck {i}"))).unwrap();
+    }
+    let report = service.shutdown_within(Duration::from_millis(300)).await;
+    assert_eq!(report.unacknowledged, 5, "{report:?}");
+    platform.pause(false);
+}
+
+#[actix_rt::test]
+async fn a_refused_frame_reaches_the_program_with_the_reason() {
+    let platform = common::start_platform().await;
+    let w = world(&platform).await;
+    let (service, mut events) =
+        user_runtime_with(fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token));
+    events.logged_in().await;
+    let frame = Frame::message_down(
+        &w.service_id,
+        &w.channel_id,
+        MessageContent::text("to nobody"),
+        "no-such-group",
+        &w.agent,
+    )
+    .unwrap();
+    let request_id = service.send(frame).unwrap();
+    let event =
+        events.wait_for(WAIT, "the refusal", |e| matches!(e, moobius::client::ClientEvent::Refused(_))).await;
+    let moobius::client::ClientEvent::Refused(refusal) = &*event else { unreachable!() };
+    assert_eq!(refusal.request_id, request_id);
+    assert_eq!(refusal.origin_type.as_deref(), Some("message_down"));
+    let reason = refusal.reason.as_deref().expect("the platform gives a reason");
+    assert!(!reason.is_empty());
+    eventually(WAIT, "the refusal counted", || service.counters().refused == 1).await;
+    assert_eq!(service.counters().unacknowledged(), 0, "a refused frame is settled, not resent");
+}

@@ -1,0 +1,52 @@
+//! The runtime against the local platform, the simplest way: log in, send, receive, shut down.
+#![cfg(feature = "platform")]
+
+mod client_support;
+mod common;
+
+use client_support::{Events, WAIT, fast, message_text, world};
+use moobius::client::{ConnectionState, HandlerSpec, Identity, Runtime};
+use moobius::protocol::{Event, Frame, MessageContent};
+
+#[actix_rt::test]
+async fn a_service_logs_in_sends_and_receives() {
+    let platform = common::start_platform().await;
+    let w = world(&platform).await;
+    let config = fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token).build().unwrap();
+    let (spec, rx) = HandlerSpec::channel();
+    let runtime = Runtime::start(config, vec![spec]);
+    let mut events = Events(rx);
+    events.logged_in().await;
+    assert_eq!(runtime.state(), ConnectionState::Connected);
+
+    let mut user = client_support::raw_user(&platform, &w.user).await;
+    let frame = Frame::message_down(
+        &w.service_id,
+        &w.channel_id,
+        MessageContent::text("hello"),
+        &w.user_group,
+        &w.agent,
+    )
+    .unwrap();
+    runtime.send(frame).unwrap();
+    let got = user.next_event().await;
+    assert!(matches!(&got.event, Event::MessageDown(m) if m.content.as_text() == Some("hello")), "{got:?}");
+
+    user.send_frame(
+        Frame::message_up(
+            &w.user.user_id,
+            &w.service_id,
+            &w.channel_id,
+            MessageContent::text("hi"),
+            &w.user_group,
+        )
+        .unwrap(),
+    )
+    .await;
+    let up = events.wait_for(WAIT, "the message_up", |e| message_text(e) == Some("hi")).await;
+    drop(up);
+
+    let report = runtime.shutdown().await;
+    assert_eq!(report.unacknowledged, 0);
+    assert!(report.counters.acknowledged >= 1);
+}

@@ -1,0 +1,616 @@
+//! The example bots, end to end against the embedded local platform, driven by user-mode bots
+//! that play the humans (tests/service_support): each test asserts what the users receive.
+//!
+//! How the examples are reused: each example keeps its service type(s) in its own file, public,
+//! beside its `main`; this test includes the file as a module with `#[path]` (its `main` is unused
+//! here, hence `allow(dead_code)`). So the code under test is exactly the code a newcomer reads
+//! and runs, with no copy and no library target for the examples. The last tests run the built
+//! example binaries themselves (`cargo test` builds them; a lone `cargo test --test examples`
+//! does not, and those tests then say so and pass): `echo` on its embedded platform, and every
+//! example against `moobius platform` through the `MOOBIUS_*` environment variables, the
+//! `puppet` process talking to the `echo` process.
+
+mod service_support;
+
+#[path = "../examples/buttons.rs"]
+#[allow(dead_code)]
+mod buttons;
+#[path = "../examples/echo.rs"]
+#[allow(dead_code)]
+mod echo;
+#[path = "../examples/groupchat.rs"]
+#[allow(dead_code)]
+mod groupchat;
+#[path = "../examples/menu_canvas.rs"]
+#[allow(dead_code)]
+mod menu_canvas;
+#[path = "../examples/multi_channel.rs"]
+#[allow(dead_code)]
+mod multi_channel;
+#[path = "../examples/puppet.rs"]
+#[allow(dead_code)]
+mod puppet;
+
+use moobius::prelude::*;
+use service_support::{Heard, Recorder, Seen, User, WAIT, config, config_with_channels, heard, platform};
+use std::io::{BufRead as _, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use tokio::sync::mpsc;
+
+#[actix_rt::test]
+async fn echo_returns_every_message_to_its_sender_only() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let echo = wand.start(ServiceBuilder::new(config(&platform, "echo"), |_| echo::Echo)).await.unwrap();
+    echo.ready().await.unwrap();
+    // No service id and no channel configured: both were created and reported.
+    assert_eq!(echo.created().service_id.as_deref(), Some(echo.service_id()));
+    assert_eq!(echo.created().channels, echo.channels());
+    let channel = echo.channels()[0].clone();
+    let service = echo.service_id().to_owned();
+
+    let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
+    let mut bob = User::start(&mut wand, &platform, "bob", std::slice::from_ref(&channel)).await;
+    alice.join(&channel);
+    bob.join(&channel);
+
+    alice.say(&channel, "hello", &service);
+    let echoed = alice.message("the echo of hello").await;
+    assert_eq!(echoed.text(), Some("hello"));
+    assert_eq!(echoed.sender, service);
+    assert_eq!(echoed.channel_id, channel);
+    assert_eq!(echoed.recipients, [alice.id()], "the echo is addressed to alice alone");
+
+    // Any content kind comes back as it went.
+    let image = MessageContent::Image("https://example.com/cat.png".into());
+    alice.moobius().send_message(&channel, image.clone(), service.as_str());
+    assert_eq!(alice.message("the echo of the image").await.content, image);
+
+    // Bob's message goes back to Bob, not to Alice: her next message is her own fence's echo.
+    bob.say(&channel, "from bob", &service);
+    assert_eq!(bob.text("bob's echo").await, "from bob");
+    alice.say(&channel, "fence", &service);
+    assert_eq!(alice.text("the fence's echo, not bob's message").await, "fence");
+
+    let reports = wand.shutdown().await;
+    assert_eq!(reports.len(), 3);
+}
+
+#[actix_rt::test]
+async fn buttons_answer_each_click_with_what_was_chosen() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let service =
+        wand.start(ServiceBuilder::new(config(&platform, "buttons"), |_| buttons::Buttons)).await.unwrap();
+    service.ready().await.unwrap();
+    let channel = service.channels()[0].clone();
+    let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
+
+    alice.join(&channel);
+    let shown = alice.update("the buttons").await;
+    let UpdateContent::Buttons(shown) = shown else { panic!("expected buttons, got {shown:?}") };
+    assert_eq!(shown, buttons::buttons());
+    let dialog = shown[1].dialog.as_ref().expect("the meal button opens a dialog");
+    let kinds: Vec<_> = dialog.components.iter().flatten().map(|c| c.kind).collect();
+    assert_eq!(kinds, [InputType::Dropdown, InputType::Text]);
+    assert_eq!(shown[2].dialog.as_ref().and_then(|d| d.bottom_buttons.as_ref()).map(Vec::len), Some(2));
+    assert_eq!(alice.text("the invitation").await, "Click a button.");
+
+    alice.click(&channel, "simple", None, Vec::new());
+    assert_eq!(alice.text("the simple click's answer").await, "You clicked `simple`.");
+
+    let arguments = vec![ClickArgument::new("Dish", "soup"), ClickArgument::new("Note", "no salt")];
+    alice.click(&channel, "meal", None, arguments);
+    assert_eq!(
+        alice.text("the dialog's answer").await,
+        "You clicked `meal` with Dish = soup, Note = no salt."
+    );
+
+    alice.click(&channel, "launch", Some("no"), Vec::new());
+    assert_eq!(alice.text("the bottom button's answer").await, "You clicked `launch` and chose `no`.");
+
+    alice.moobius().refresh(&channel);
+    assert_eq!(alice.update("the buttons again").await, UpdateContent::Buttons(buttons::buttons()));
+    wand.shutdown().await;
+}
+
+#[actix_rt::test]
+async fn groupchat_relays_by_mode_default_quiet_and_vip() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let chat = wand
+        .start(ServiceBuilder::new(config(&platform, "groupchat"), |_| groupchat::GroupChat::default()))
+        .await
+        .unwrap();
+    chat.ready().await.unwrap();
+    let (channel, service) = (chat.channels()[0].clone(), chat.service_id().to_owned());
+    let here = std::slice::from_ref(&channel);
+    let mut alice = User::start(&mut wand, &platform, "alice", here).await;
+    let mut bob = User::start(&mut wand, &platform, "bob", here).await;
+    let mut carol = User::start(&mut wand, &platform, "carol", here).await;
+
+    for (n, user) in [&mut alice, &mut bob, &mut carol].into_iter().enumerate() {
+        user.join(&channel);
+        assert_eq!(user.update("the mode buttons").await, UpdateContent::Buttons(groupchat::mode_buttons()));
+        let welcome = user.text("the welcome").await;
+        assert_eq!(welcome, format!("Welcome! {} member(s) here; you are in default mode.", n + 1));
+    }
+
+    // Everyone in default mode hears everyone, the speaker included.
+    alice.say(&channel, "hi all", &service);
+    let relayed = format!("{}: hi all", alice.id());
+    for user in [&mut alice, &mut bob, &mut carol] {
+        assert_eq!(user.text("alice's greeting").await, relayed);
+    }
+
+    bob.click(&channel, "quiet", None, Vec::new());
+    assert_eq!(bob.text("bob's mode").await, "You are now in Quiet mode.");
+    carol.click(&channel, "vip", None, Vec::new());
+    assert_eq!(carol.text("carol's mode").await, "You are now in VIP mode.");
+
+    // A VIP's message reaches only VIPs.
+    carol.say(&channel, "vip only", &service);
+    assert_eq!(carol.text("carol's own VIP message").await, format!("{}: vip only", carol.id()));
+    // A default member's message reaches everyone but the quiet: alice's next message is this one,
+    // so carol's did not reach her (the service relays in order).
+    alice.say(&channel, "public", &service);
+    let public = format!("{}: public", alice.id());
+    assert_eq!(alice.text("alice's public message, not carol's").await, public);
+    assert_eq!(carol.text("alice's message reaches the VIP").await, public);
+    // The quiet member heard neither: his next message is the answer to his next click.
+    bob.click(&channel, "default", None, Vec::new());
+    assert_eq!(bob.text("bob's mode, nothing before it").await, "You are now in Default mode.");
+    bob.click(&channel, "loud", None, Vec::new());
+    assert_eq!(bob.text("an unknown mode").await, "There is no `loud` mode.");
+    wand.shutdown().await;
+}
+
+#[actix_rt::test]
+async fn groupchat_modes_are_per_channel() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let (config, http) = config_with_channels(&platform, "groupchat2", 2).await;
+    let chat = wand
+        .start(ServiceBuilder::new(config, |_| groupchat::GroupChat::default()).http(http))
+        .await
+        .unwrap();
+    chat.ready().await.unwrap();
+    let [one, two] = [chat.channels()[0].clone(), chat.channels()[1].clone()];
+    let id = chat.service_id().to_owned();
+    let both = [one.clone(), two.clone()];
+    let mut alice = User::start(&mut wand, &platform, "alice", &both).await;
+    let mut bob = User::start(&mut wand, &platform, "bob", &both).await;
+    for user in [&mut alice, &mut bob] {
+        for channel in &both {
+            user.join(channel);
+            user.update("the mode buttons").await;
+            user.text("the welcome").await;
+        }
+    }
+    alice.click(&one, "vip", None, Vec::new());
+    assert_eq!(alice.text("alice is VIP in one").await, "You are now in VIP mode.");
+
+    // In channel one, alice's message reaches only her; in channel two she is in default mode.
+    alice.say(&one, "vip talk", &id);
+    assert_eq!(alice.text("her VIP message").await, format!("{}: vip talk", alice.id()));
+    alice.say(&two, "plain talk", &id);
+    let plain = format!("{}: plain talk", alice.id());
+    assert_eq!(alice.text("her plain message").await, plain);
+    let message = bob.message("alice's plain message, not her VIP one").await;
+    assert_eq!((message.text(), message.channel_id.as_str()), (Some(plain.as_str()), two.as_str()));
+    wand.shutdown().await;
+}
+
+#[actix_rt::test]
+async fn menu_canvas_answers_menu_clicks_updates_the_canvas_and_toggles_its_style() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let service = wand
+        .start(ServiceBuilder::new(config(&platform, "menu"), |_| menu_canvas::MenuCanvas::default()))
+        .await
+        .unwrap();
+    service.ready().await.unwrap();
+    let (channel, id) = (service.channels()[0].clone(), service.service_id().to_owned());
+    let here = std::slice::from_ref(&channel);
+    let mut alice = User::start(&mut wand, &platform, "alice", here).await;
+    let mut bob = User::start(&mut wand, &platform, "bob", here).await;
+
+    for user in [&mut alice, &mut bob] {
+        user.join(&channel);
+        assert_eq!(user.update("the menu").await, UpdateContent::Menu(menu_canvas::menu()));
+        assert_eq!(user.update("the canvas").await, UpdateContent::Canvas(menu_canvas::canvas(0)));
+        assert_eq!(user.update("the style").await, UpdateContent::Style(menu_canvas::canvas_style(true)));
+        let button = user.update("the button").await;
+        assert!(matches!(&button, UpdateContent::Buttons(b) if b[0].button_id == "canvas"), "{button:?}");
+        assert_eq!(user.text("the invitation").await, "Say something, then right-click it.");
+    }
+
+    alice.say(&channel, "hello world", &id);
+    let echoed = alice.message("the echo").await;
+    assert_eq!(echoed.text(), Some("hello world"));
+    assert!(echoed.message_id.is_some(), "the platform gives every message an id");
+
+    // A menu click is answered to the clicker; the channel's canvas changes for every member.
+    alice.click_menu(&echoed, "shout");
+    assert_eq!(alice.text("the shout").await, "HELLO WORLD!");
+    for user in [&mut alice, &mut bob] {
+        assert_eq!(
+            user.update("the canvas after a click").await,
+            UpdateContent::Canvas(menu_canvas::canvas(1))
+        );
+    }
+    alice.click_menu(&echoed, "count");
+    assert_eq!(alice.text("the count").await, "`hello world` has 10 letter(s).");
+    assert_eq!(alice.update("the canvas after two").await, UpdateContent::Canvas(menu_canvas::canvas(2)));
+    assert_eq!(bob.update("the canvas after two").await, UpdateContent::Canvas(menu_canvas::canvas(2)));
+
+    // The style change is per user.
+    alice.click(&channel, "canvas", None, Vec::new());
+    assert_eq!(
+        alice.update("the canvas hidden").await,
+        UpdateContent::Style(menu_canvas::canvas_style(false))
+    );
+    alice.click(&channel, "canvas", None, Vec::new());
+    assert_eq!(alice.update("the canvas shown").await, UpdateContent::Style(menu_canvas::canvas_style(true)));
+
+    // A newcomer sees the channel's count.
+    let mut carol = User::start(&mut wand, &platform, "carol", here).await;
+    carol.join(&channel);
+    carol.update("the menu").await;
+    assert_eq!(carol.update("the channel's canvas").await, UpdateContent::Canvas(menu_canvas::canvas(2)));
+    // Bob saw no style change: his next update is the canvas after carol's click.
+    carol.say(&channel, "hi", &id);
+    let carols = loop {
+        match carol.next("carol's echo").await {
+            Seen::Message(m) if m.text() == Some("hi") => break m,
+            _ => {} // the rest of what joining showed her
+        }
+    };
+    carol.click_menu(&carols, "shout");
+    assert_eq!(
+        bob.update("the canvas after carol's click").await,
+        UpdateContent::Canvas(menu_canvas::canvas(3))
+    );
+    wand.shutdown().await;
+}
+
+#[actix_rt::test]
+async fn the_puppet_joins_clicks_the_first_button_once_and_answers_questions() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let recorder = wand
+        .start(ServiceBuilder::new(config(&platform, "recorder"), move |_| Recorder(tx.clone())))
+        .await
+        .unwrap();
+    recorder.ready().await.unwrap();
+    let (channel, service) = (recorder.channels()[0].clone(), recorder.service_id().to_owned());
+
+    let mut puppet_config = config(&platform, "puppet");
+    puppet_config.service.channels = vec![channel.clone()];
+    let target = Some(service.clone());
+    let puppet = wand
+        .start(ServiceBuilder::user(puppet_config, move |_| puppet::Puppet::new(target.clone())).shared())
+        .await
+        .unwrap();
+    puppet.ready().await.unwrap();
+    let me = puppet.service_id().to_owned();
+
+    puppet.moobius().join(&channel);
+    assert_eq!(heard(&mut rx, "the puppet's join").await, Heard::Join(channel.clone(), me.clone()));
+    puppet.moobius().send_text(&channel, puppet::GREETING, service.as_str());
+    assert_eq!(
+        heard(&mut rx, "the greeting").await,
+        Heard::Text(channel.clone(), me.clone(), puppet::GREETING.into())
+    );
+
+    let shown = vec![Button::new("poke", "Poke"), Button::new("other", "Other")];
+    recorder.moobius().send_buttons(&channel, shown.clone(), me.as_str());
+    match heard(&mut rx, "the click on the first button").await {
+        Heard::Click(c, who, click) => {
+            assert_eq!((c, who, click.button_id.as_str()), (channel.clone(), me.clone(), "poke"));
+        }
+        other => panic!("expected a click, got {other:?}"),
+    }
+    // Buttons again: no second click. A statement: no answer. A question: an answer, which is the
+    // next thing the service hears.
+    recorder.moobius().send_buttons(&channel, shown, me.as_str());
+    recorder.moobius().send_text(&channel, "just saying", me.as_str());
+    recorder.moobius().send_text(&channel, "are you there?", me.as_str());
+    assert_eq!(
+        heard(&mut rx, "the answer").await,
+        Heard::Text(channel.clone(), me.clone(), "yes, I heard `are you there?`".into())
+    );
+    wand.shutdown().await;
+}
+
+#[actix_rt::test]
+async fn the_puppets_echo_service_offers_a_button_and_echoes() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let echo = wand.start(ServiceBuilder::new(config(&platform, "p-echo"), |_| puppet::Echo)).await.unwrap();
+    echo.ready().await.unwrap();
+    let (channel, service) = (echo.channels()[0].clone(), echo.service_id().to_owned());
+    let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
+    alice.join(&channel);
+    assert_eq!(
+        alice.update("the poke button").await,
+        UpdateContent::Buttons(vec![Button::new("poke", "Poke the service")])
+    );
+    alice.click(&channel, "poke", None, Vec::new());
+    assert_eq!(alice.text("the poke's answer").await, "ouch! are you a puppet?");
+    alice.say(&channel, "hi", &service);
+    assert_eq!(alice.text("the echo").await, "hi");
+    wand.shutdown().await;
+}
+
+#[actix_rt::test]
+async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let (config, http) = config_with_channels(&platform, "counter", 2).await;
+    let counter = wand
+        .start(ServiceBuilder::new(config, |_| multi_channel::Counter::default()).http(http))
+        .await
+        .unwrap();
+    let (config, http) = config_with_channels(&platform, "rollcall", 2).await;
+    let roll_call = wand
+        .start(ServiceBuilder::new(config, |_| multi_channel::RollCall::default()).http(http))
+        .await
+        .unwrap();
+    counter.ready().await.unwrap();
+    roll_call.ready().await.unwrap();
+    assert_ne!(counter.service_id(), roll_call.service_id());
+    let ([c1, c2], [r1, r2]) = (counter.channels(), roll_call.channels()) else {
+        panic!("two channels each: {:?} {:?}", counter.channels(), roll_call.channels())
+    };
+    let everywhere = [c1.clone(), c2.clone(), r1.clone(), r2.clone()];
+    let mut alice = User::start(&mut wand, &platform, "alice", &everywhere).await;
+    let mut bob = User::start(&mut wand, &platform, "bob", &everywhere).await;
+
+    // Counter: each channel counts its own messages.
+    alice.join(c1);
+    alice.join(c2);
+    let id = counter.service_id();
+    for (channel, expected) in [(c1, 1), (c1, 2), (c2, 1), (c1, 3)] {
+        alice.say(channel, "count me", id);
+        assert_eq!(alice.text("the count").await, format!("message #{expected} in this channel"));
+    }
+    assert_eq!(counter.cast(c1, multi_channel::HowMany).await.unwrap(), Some(3));
+    assert_eq!(counter.cast(c2, multi_channel::HowMany).await.unwrap(), Some(1));
+
+    // RollCall: each channel has its own members.
+    alice.join(r1);
+    assert_eq!(alice.text("alice alone in r1").await, format!("1 here: {}", alice.id()));
+    bob.join(r1);
+    let mut both = [alice.id(), bob.id()];
+    both.sort();
+    let two = format!("2 here: {}", both.join(", "));
+    assert_eq!(alice.text("bob joined r1").await, two);
+    assert_eq!(bob.text("bob joined r1").await, two);
+    bob.join(r2);
+    assert_eq!(bob.text("bob alone in r2").await, format!("1 here: {}", bob.id()));
+    bob.moobius().leave(r1);
+    assert_eq!(alice.text("bob left r1").await, format!("1 here: {}", alice.id()));
+
+    let reports = wand.shutdown().await;
+    let ids: Vec<_> = reports.iter().map(|(id, _)| id.as_str()).collect();
+    assert!(ids.contains(&counter.service_id()) && ids.contains(&roll_call.service_id()), "{ids:?}");
+}
+
+/// A child process killed when dropped (so a failing test leaves nothing running).
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Running {
+    /// Its stdout, line by line, into a channel the test can await with a timeout.
+    fn lines(&mut self) -> mpsc::UnboundedReceiver<String> {
+        let stdout = self.0.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    }
+
+    /// Sends SIGTERM and waits (bounded) for a clean exit.
+    async fn terminate(mut self) {
+        let status =
+            Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status().expect("kill runs");
+        assert!(status.success());
+        let mut child = std::mem::replace(&mut self.0, Command::new("true").spawn().expect("true runs"));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        let exit = tokio::time::timeout(WAIT, rx).await.expect("it stops on SIGTERM").unwrap().unwrap();
+        assert!(exit.success(), "a clean exit on SIGTERM, got {exit:?}");
+    }
+}
+
+/// The next line starting with `prefix` (earlier lines are skipped), without it.
+async fn line_after(lines: &mut mpsc::UnboundedReceiver<String>, prefix: &str) -> String {
+    loop {
+        match tokio::time::timeout(WAIT, lines.recv()).await {
+            Ok(Some(line)) => {
+                if let Some(rest) = line.strip_prefix(prefix) {
+                    return rest.to_owned();
+                }
+            }
+            Ok(None) => panic!("the program ended before printing `{prefix}...`"),
+            Err(_) => panic!("no `{prefix}...` line within {WAIT:?}"),
+        }
+    }
+}
+
+/// `(service id, channels)` from the example's `ready:` line.
+async fn ready_line(lines: &mut mpsc::UnboundedReceiver<String>) -> (String, Vec<String>) {
+    let rest = line_after(lines, "ready: service ").await;
+    let (service, channels) =
+        rest.split_once(" on channels ").unwrap_or_else(|| panic!("bad ready line: {rest}"));
+    (service.to_owned(), channels.split(',').map(str::to_owned).collect())
+}
+
+/// The built example `name`, when `cargo test` built it (it builds every example; `cargo test
+/// --test examples` alone does not, and then these tests say so and pass).
+fn example_binary(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let path =
+        exe.parent()?.parent()?.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!("skipped: {} is not built (run `cargo test` or `cargo build --examples`)", path.display());
+        None
+    }
+}
+
+const ENV: [&str; 6] = [
+    "MOOBIUS_HTTP_URL",
+    "MOOBIUS_WS_URL",
+    "MOOBIUS_EMAIL",
+    "MOOBIUS_PASSWORD",
+    "MOOBIUS_SERVICE_ID",
+    "MOOBIUS_CHANNELS",
+];
+
+fn spawn(program: &std::path::Path, args: &[&str], env: &[(&str, String)]) -> Running {
+    let mut command = Command::new(program);
+    command.args(args).stdout(Stdio::piped()).stderr(Stdio::null());
+    for var in ENV {
+        command.env_remove(var);
+    }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
+    Running(command.spawn().expect("the program starts"))
+}
+
+/// A user on the platform at `http_url` / `ws_url` joins `channel` and gets the echo of a word.
+async fn talk_to_echo(http_url: String, ws_url: String, service: &str, channel: &str) {
+    let mut wand = Wand::new();
+    let mut config = moobius::config::Config::new(moobius::http::Credentials::new("eve@test.moobius", "pw"));
+    config.service.http_server_uri = http_url;
+    config.service.ws_server_uri = ws_url;
+    config.service.channels = vec![channel.to_owned()];
+    let mut eve = User::start_with(&mut wand, config, "eve").await;
+    eve.join(channel);
+    eve.say(channel, "anyone?", service);
+    let echoed = eve.message("the echo from the example process").await;
+    assert_eq!((echoed.text(), echoed.sender.as_str()), (Some("anyone?"), service));
+    wand.shutdown().await;
+}
+
+#[actix_rt::test]
+async fn the_echo_binary_runs_on_its_embedded_platform() {
+    let Some(echo) = example_binary("echo") else { return };
+    let mut process = spawn(&echo, &[], &[]);
+    let mut lines = process.lines();
+    let urls = line_after(&mut lines, "local platform on ").await;
+    let (http_url, ws_url) = urls
+        .split_once(" (websocket ")
+        .map(|(h, w)| (h.to_owned(), w.trim_end_matches(')').to_owned()))
+        .unwrap_or_else(|| panic!("bad platform line: {urls}"));
+    let (service, channels) = ready_line(&mut lines).await;
+    assert_eq!(channels.len(), 1);
+    talk_to_echo(http_url, ws_url, &service, &channels[0]).await;
+    process.terminate().await;
+}
+
+/// `moobius platform` on a free port, and its HTTP and WebSocket URLs.
+async fn moobius_platform() -> (Running, String, String) {
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_moobius"));
+    let mut platform = spawn(binary, &["platform", "--addr", "127.0.0.1:0"], &[]);
+    let mut lines = platform.lines();
+    let addr = line_after(&mut lines, "moobius platform listening on http://").await;
+    let addr = addr.split_once(' ').map(|(a, _)| a.to_owned()).expect("an address");
+    (platform, format!("http://{addr}"), format!("ws://{addr}/ws"))
+}
+
+/// The `MOOBIUS_*` variables for the account `<name>@test.moobius` on that platform.
+fn env_for(http_url: &str, ws_url: &str, name: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("MOOBIUS_HTTP_URL", http_url.to_owned()),
+        ("MOOBIUS_WS_URL", ws_url.to_owned()),
+        ("MOOBIUS_EMAIL", format!("{name}@test.moobius")),
+        ("MOOBIUS_PASSWORD", "pw".to_owned()),
+    ]
+}
+
+#[actix_rt::test]
+async fn the_echo_binary_runs_against_moobius_platform_and_the_puppet_binary_talks_to_it() {
+    let (Some(echo), Some(puppet)) = (example_binary("echo"), example_binary("puppet")) else { return };
+    let (platform, http_url, ws_url) = moobius_platform().await;
+
+    // No service id, no channels: both are created (and reported).
+    let env = env_for(&http_url, &ws_url, "echo-owner");
+    let mut process = spawn(&echo, &[], &env);
+    let mut lines = process.lines();
+    let (service, channels) = ready_line(&mut lines).await;
+    talk_to_echo(http_url.clone(), ws_url.clone(), &service, &channels[0]).await;
+    process.terminate().await;
+
+    // Again with the service and channel from the environment: nothing is created, they are used.
+    let mut env = env.to_vec();
+    env.push(("MOOBIUS_SERVICE_ID", service.clone()));
+    env.push(("MOOBIUS_CHANNELS", channels.join(",")));
+    let mut process = spawn(&echo, &[], &env);
+    let mut lines = process.lines();
+    assert_eq!(ready_line(&mut lines).await, (service.clone(), channels.clone()));
+    talk_to_echo(http_url.clone(), ws_url.clone(), &service, &channels[0]).await;
+
+    // The puppet, another process and account, joins the echo's channel and is echoed.
+    let mut env = env_for(&http_url, &ws_url, "puppet");
+    env.push(("MOOBIUS_SERVICE_ID", service.clone()));
+    env.push(("MOOBIUS_CHANNELS", channels.join(",")));
+    let mut puppet = spawn(&puppet, &[], &env);
+    let mut puppet_lines = puppet.lines();
+    let (_puppet_id, joined) = ready_line(&mut puppet_lines).await;
+    assert_eq!(joined, channels);
+    let heard = line_after(&mut puppet_lines, &format!("puppet heard in {}: ", channels[0])).await;
+    assert_eq!(heard, puppet::GREETING);
+    puppet.terminate().await;
+    process.terminate().await;
+    platform.terminate().await;
+}
+
+#[actix_rt::test]
+async fn every_other_example_starts_against_moobius_platform_and_stops_on_sigterm() {
+    let (platform, http_url, ws_url) = moobius_platform().await;
+    // (example, its services, channels each)
+    for (name, services, channels_each) in
+        [("buttons", 1, 1), ("groupchat", 1, 1), ("menu_canvas", 1, 1), ("multi_channel", 2, 2)]
+    {
+        let Some(binary) = example_binary(name) else { return };
+        let mut process = spawn(&binary, &[], &env_for(&http_url, &ws_url, name));
+        let mut lines = process.lines();
+        for _ in 0..services {
+            let (_, channels) = ready_line(&mut lines).await;
+            assert_eq!(channels.len(), channels_each, "{name}: {channels:?}");
+        }
+        process.terminate().await;
+    }
+    // The quickstart's scripted conversation, then a clean exit of its own.
+    let Some(binary) = example_binary("quickstart") else { return };
+    let mut process = spawn(&binary, &[], &env_for(&http_url, &ws_url, "quickstart"));
+    let mut lines = process.lines();
+    ready_line(&mut lines).await;
+    line_after(&mut lines, "done").await;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut child = std::mem::replace(&mut process.0, Command::new("true").spawn().expect("true runs"));
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let exit = tokio::time::timeout(WAIT, rx).await.expect("the quickstart exits").unwrap().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    platform.terminate().await;
+}

@@ -1,0 +1,206 @@
+//! Shared helpers for the service-layer tests (`tests/service.rs`, `tests/examples.rs`): an
+//! embedded local platform, development accounts on it, services with several channels, and
+//! user-mode bots that play the humans and forward what they receive into a channel the test
+//! awaits with a timeout (never a sleep).
+#![allow(dead_code, unreachable_pub)]
+
+use moobius::config::Config;
+use moobius::http::{Credentials, HttpClient};
+use moobius::platform::{LocalPlatform, PlatformHandle};
+use moobius::prelude::*;
+use moobius::protocol::ClickedMessage;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// The longest a test waits for something to arrive.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// The password of the test accounts (the local platform creates an account on first sign-in).
+pub const PASSWORD: &str = "test-password";
+
+/// A local platform on a free loopback port.
+pub async fn platform() -> PlatformHandle {
+    LocalPlatform::start("127.0.0.1:0").await.expect("the local platform starts on 127.0.0.1:0")
+}
+
+/// The configuration of the account `<name>@test.moobius` on `platform`, with no service id and
+/// no channels (start-up creates one of each).
+pub fn config(platform: &PlatformHandle, name: &str) -> Config {
+    let mut config = Config::new(Credentials::new(format!("{name}@test.moobius"), PASSWORD));
+    config.service.http_server_uri = platform.http_url();
+    config.service.ws_server_uri = platform.ws_url();
+    config
+}
+
+/// [`config`] with `count` channels made over HTTP, and the signed-in client (pass it to
+/// `ServiceBuilder::http` so start-up signs in once).
+pub async fn config_with_channels(
+    platform: &PlatformHandle,
+    name: &str,
+    count: usize,
+) -> (Config, HttpClient) {
+    let mut config = config(platform, name);
+    let http = HttpClient::builder(config.service.http_server_uri.clone())
+        .credentials(config.account.clone())
+        .build()
+        .expect("an HTTP client");
+    http.sign_in().await.expect("sign-in on the local platform");
+    for i in 0..count {
+        let channel = http.create_channel(&format!("{name}-{i}"), "a test channel").await.expect("a channel");
+        config.service.channels.push(channel);
+    }
+    (config, http)
+}
+
+/// What a user-mode bot received.
+#[derive(Debug, Clone)]
+pub enum Seen {
+    /// A `message_down`.
+    Message(Message),
+    /// An `update`.
+    Update(Update),
+}
+
+/// A user-mode service that forwards every message and update it receives.
+pub struct Human(mpsc::UnboundedSender<Seen>);
+
+impl Service for Human {
+    fn on_message_down(&mut self, message: Message, _cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+        Ok(self.0.send(Seen::Message(message))?)
+    }
+
+    fn on_update(&mut self, update: Update, _cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+        Ok(self.0.send(Seen::Update(update))?)
+    }
+}
+
+/// A human played by a user-mode bot, and what it received, in order.
+pub struct User {
+    pub handle: ServiceHandle<Human>,
+    seen: mpsc::UnboundedReceiver<Seen>,
+    name: String,
+}
+
+impl User {
+    /// Signs in the account `<name>@test.moobius` as a user (in `channels`, not joined yet) and
+    /// waits until it is logged in.
+    pub async fn start(wand: &mut Wand, platform: &PlatformHandle, name: &str, channels: &[String]) -> User {
+        let mut config = config(platform, name);
+        config.service.channels = channels.to_vec();
+        User::start_with(wand, config, name).await
+    }
+
+    /// A user with this configuration.
+    pub async fn start_with(wand: &mut Wand, config: Config, name: &str) -> User {
+        let (tx, seen) = mpsc::unbounded_channel();
+        let handle = wand
+            .start(ServiceBuilder::user(config, move |_| Human(tx.clone())).shared())
+            .await
+            .unwrap_or_else(|e| panic!("user {name} starts: {e}"));
+        handle.ready().await.unwrap_or_else(|e| panic!("user {name} logs in: {e}"));
+        User { handle, seen, name: name.to_owned() }
+    }
+
+    /// The user's id (its character id).
+    pub fn id(&self) -> String {
+        self.handle.service_id().to_owned()
+    }
+
+    pub fn moobius(&self) -> &Moobius {
+        self.handle.moobius()
+    }
+
+    /// Joins `channel`.
+    pub fn join(&self, channel: &str) {
+        self.moobius().join(channel);
+    }
+
+    /// Says `text` in `channel` to `service`.
+    pub fn say(&self, channel: &str, text: &str, service: &str) {
+        self.moobius().send_text(channel, text, service);
+    }
+
+    /// Clicks a button.
+    pub fn click(&self, channel: &str, button: &str, bottom: Option<&str>, arguments: Vec<ClickArgument>) {
+        self.moobius().click_button(channel, button, bottom.map(str::to_owned), arguments);
+    }
+
+    /// Clicks a menu item on a (text) message received before.
+    pub fn click_menu(&self, message: &Message, item: &str) {
+        let clicked = ClickedMessage::full(message.message_id.clone().unwrap_or_default(), &message.content);
+        self.moobius().click_menu_item(&message.channel_id, item, clicked, Vec::new());
+    }
+
+    /// The next thing received; panics naming `what` was expected after [`WAIT`].
+    pub async fn next(&mut self, what: &str) -> Seen {
+        match tokio::time::timeout(WAIT, self.seen.recv()).await {
+            Ok(Some(seen)) => seen,
+            Ok(None) => panic!("{}: the bot stopped while waiting for {what}", self.name),
+            Err(_) => panic!("{}: nothing within {WAIT:?} while waiting for {what}", self.name),
+        }
+    }
+
+    /// The next thing received, which must be a message.
+    pub async fn message(&mut self, what: &str) -> Message {
+        match self.next(what).await {
+            Seen::Message(message) => message,
+            other => panic!("{}: expected {what} (a message), got {other:?}", self.name),
+        }
+    }
+
+    /// The text of the next thing received, which must be a text message.
+    pub async fn text(&mut self, what: &str) -> String {
+        let message = self.message(what).await;
+        message
+            .text()
+            .unwrap_or_else(|| panic!("{}: expected {what} as text, got {message:?}", self.name))
+            .to_owned()
+    }
+
+    /// The content of the next thing received, which must be an update.
+    pub async fn update(&mut self, what: &str) -> UpdateContent {
+        match self.next(what).await {
+            Seen::Update(update) => update.content,
+            other => panic!("{}: expected {what} (an update), got {other:?}", self.name),
+        }
+    }
+}
+
+/// A service that joins, clicks and messages are reported from, per channel.
+pub struct Recorder(pub mpsc::UnboundedSender<Heard>);
+
+/// What a [`Recorder`] heard, and in which channel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Heard {
+    Join(String, String),
+    Text(String, String, String),
+    Click(String, String, ButtonClick),
+}
+
+impl Service for Recorder {
+    fn on_join(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+        Ok(self.0.send(Heard::Join(cx.channel_id().to_owned(), user))?)
+    }
+
+    fn on_message_up(&mut self, message: Message, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+        let text = message.text().unwrap_or_default().to_owned();
+        Ok(self.0.send(Heard::Text(cx.channel_id().to_owned(), message.sender, text))?)
+    }
+
+    fn on_button_click(
+        &mut self,
+        user: String,
+        click: ButtonClick,
+        cx: &mut ServiceContext<'_, Self>,
+    ) -> ServiceResult {
+        Ok(self.0.send(Heard::Click(cx.channel_id().to_owned(), user, click))?)
+    }
+}
+
+/// The next thing a [`Recorder`] heard; panics naming `what` after [`WAIT`].
+pub async fn heard(rx: &mut mpsc::UnboundedReceiver<Heard>, what: &str) -> Heard {
+    match tokio::time::timeout(WAIT, rx.recv()).await {
+        Ok(Some(heard)) => heard,
+        _ => panic!("the service heard nothing within {WAIT:?} while waiting for {what}"),
+    }
+}
