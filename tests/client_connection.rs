@@ -207,10 +207,12 @@ async fn malformed_inbound_frames_become_error_events_and_the_connection_stays_u
         user_runtime_with(fast(&proxy.ws_url(), Identity::service(&w.service_id), &w.owner.token));
     events.logged_in().await;
 
-    let vectors = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/protocol/vectors/malformed.jsonl"),
-    )
-    .expect("the malformed vectors (../shared/protocol/vectors)");
+    // Same lookup as tests/vectors.rs: MOOBIUS_VECTORS, or the project's `shared/` beside the clone.
+    let dir = std::env::var_os("MOOBIUS_VECTORS").map(std::path::PathBuf::from).unwrap_or_else(|| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/protocol/vectors")
+    });
+    let vectors = std::fs::read_to_string(dir.join("malformed.jsonl"))
+        .unwrap_or_else(|e| panic!("the malformed vectors in {}: {e}", dir.display()));
     let texts: Vec<String> = vectors
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -255,4 +257,31 @@ async fn malformed_inbound_frames_become_error_events_and_the_connection_stays_u
     }
     assert_eq!(service.state(), ConnectionState::Connected);
     proxy.stop().await;
+}
+
+#[actix_rt::test]
+async fn a_failed_tls_handshake_is_a_transport_error_retried_with_backoff() {
+    // wss:// against the plain-text local platform: rustls (web PKI roots) is set up, the
+    // handshake fails, and the failure is reported and retried, never a panic or a hot loop.
+    let platform = common::start_platform().await;
+    let url = format!("wss://{}/ws", platform.addr());
+    let (runtime, mut events) = user_runtime_with(fast(&url, Identity::User, "token"));
+    for attempt in 1..=2 {
+        let event = events
+            .wait_for(WAIT, "a transport error", |e| {
+                matches!(e, ClientEvent::Error(err) if matches!(err.kind(), ClientErrorKind::Transport { .. }))
+            })
+            .await;
+        let ClientEvent::Error(error) = &*event else { unreachable!() };
+        assert!(error.to_string().contains("wss://"), "{error}");
+        events
+            .wait_for(WAIT, "the backoff", |e| {
+                matches!(lifecycle(e), Some(Lifecycle::State(ConnectionState::BackingOff { attempt: a })) if *a == attempt)
+            })
+            .await;
+    }
+    let client = runtime.client();
+    let report = runtime.shutdown_within(Duration::from_millis(100)).await;
+    assert_eq!(report.unacknowledged, 0);
+    assert_eq!(client.state(), ConnectionState::Stopped);
 }

@@ -26,8 +26,6 @@ async fn a_full_queue_refuses_more_and_loses_nothing_it_accepted() {
     service_events.logged_in().await;
     user_events.logged_in().await;
 
-    // A hung platform: frames go out but no receipt comes back, so they stay in the queue.
-    platform.pause(true);
     let say = |i: usize| {
         Frame::message_down(
             &w.service_id,
@@ -38,15 +36,28 @@ async fn a_full_queue_refuses_more_and_loses_nothing_it_accepted() {
         )
         .unwrap()
     };
+    // One message first, so the user has a `seq` to resume from after the outage.
+    service.send(say(usize::MAX)).unwrap();
+    user_events.wait_for(WAIT, "the first message", |e| message_text(e).is_some()).await;
+    // The platform goes away: everything sent now stays in the queue.
+    platform.stop().await;
+    service_events
+        .wait_for(WAIT, "the disconnect", |e| {
+            matches!(
+                e,
+                moobius::client::ClientEvent::Lifecycle(moobius::client::Lifecycle::Disconnected { .. })
+            )
+        })
+        .await;
     for i in 0..CAPACITY {
         service.send(say(i)).unwrap_or_else(|e| panic!("frame {i} refused: {e}"));
     }
     let err = service.send(say(CAPACITY)).expect_err("the queue is full");
     assert_eq!(err.kind(), &ClientErrorKind::QueueFull { capacity: CAPACITY });
     assert!(err.to_string().contains("retry"), "{err}");
-    eventually(WAIT, "all frames held", || service.counters().unacknowledged() == CAPACITY).await;
+    eventually(WAIT, "all frames held", || service.counters().queued == CAPACITY).await;
 
-    platform.pause(false);
+    platform.start_again().await.expect("the platform is back");
     for i in 0..CAPACITY {
         let got = user_events.wait_for(WAIT, "an accepted message", |e| message_text(e).is_some()).await;
         assert_eq!(message_text(&got), Some(i.to_string().as_str()), "accepted frames arrive in order");
@@ -80,20 +91,24 @@ async fn shutdown_waits_for_receipts_and_reports_what_was_left() {
     assert_eq!(client.state(), ConnectionState::Stopped);
     assert_eq!(client.send(say("late")).unwrap_err().kind(), &ClientErrorKind::Closed);
 
-    // A hung platform: the deadline passes and the report says how many were left.
-    let (service, mut events) = user_runtime_with(
-        fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token)
-            .heartbeat_interval(Duration::from_secs(60))
-            .liveness_limit(Duration::from_secs(180)),
-    );
+    // The platform gone: the deadline passes and the report says how many were left.
+    let (service, mut events) =
+        user_runtime_with(fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token));
     events.logged_in().await;
-    platform.pause(true);
+    platform.stop().await;
+    events
+        .wait_for(WAIT, "the disconnect", |e| {
+            matches!(
+                e,
+                moobius::client::ClientEvent::Lifecycle(moobius::client::Lifecycle::Disconnected { .. })
+            )
+        })
+        .await;
     for i in 0..5 {
         service.send(say(&format!("stuck {i}"))).unwrap();
     }
     let report = service.shutdown_within(Duration::from_millis(300)).await;
     assert_eq!(report.unacknowledged, 5, "{report:?}");
-    platform.pause(false);
 }
 
 #[actix_rt::test]

@@ -50,3 +50,19 @@ async fn a_service_logs_in_sends_and_receives() {
     assert_eq!(report.unacknowledged, 0);
     assert!(report.counters.acknowledged >= 1);
 }
+
+#[actix_rt::test]
+async fn dropping_the_runtime_closes_its_connection() {
+    let platform = common::start_platform().await;
+    let w = world(&platform).await;
+    let config = fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token).build().unwrap();
+    let (spec, rx) = HandlerSpec::channel();
+    let runtime = Runtime::start(config, vec![spec]);
+    let mut events = Events(rx);
+    events.logged_in().await;
+    let client = runtime.client();
+    client_support::eventually(WAIT, "only the runtime connected", || platform.open_connections() == 1).await;
+    drop(runtime);
+    client_support::eventually(WAIT, "the connection closed", || platform.open_connections() == 0).await;
+    assert_eq!(client.state(), ConnectionState::Stopped);
+}

@@ -25,6 +25,16 @@ pub(crate) fn ceiling(attempt: u32, base: Duration, cap: Duration) -> Duration {
     base.checked_mul(1u32 << doublings.min(31)).map_or(cap, |grown| grown.min(cap))
 }
 
+/// The attempt number after a connection ended: the first step again if it had stayed logged in
+/// for at least `reset_after` (`up_for` is how long it was logged in, `None` if it never was),
+/// else one step further.
+pub(crate) fn next_attempt(current: u32, up_for: Option<Duration>, reset_after: Duration) -> u32 {
+    match up_for {
+        Some(up) if up >= reset_after => 1,
+        _ => current.saturating_add(1),
+    }
+}
+
 /// A uniform random number in `[0, 1)` for [`delay`].
 pub(crate) fn jitter() -> f64 {
     use rand::Rng;
@@ -68,6 +78,16 @@ mod tests {
             let d = delay(attempt, BASE, CAP, jitter());
             assert!(d <= ceiling(attempt, BASE, CAP), "attempt {attempt}: {d:?}");
         }
+    }
+
+    #[test]
+    fn a_stable_connection_resets_the_backoff_and_a_short_one_does_not() {
+        let reset = Duration::from_secs(60);
+        assert_eq!(next_attempt(0, Some(Duration::from_secs(1)), reset), 1);
+        assert_eq!(next_attempt(4, Some(Duration::from_secs(1)), reset), 5);
+        assert_eq!(next_attempt(4, None, reset), 5, "never logged in: keep backing off");
+        assert_eq!(next_attempt(7, Some(Duration::from_secs(61)), reset), 1);
+        assert_eq!(next_attempt(u32::MAX, None, reset), u32::MAX);
     }
 
     #[test]

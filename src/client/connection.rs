@@ -383,8 +383,8 @@ impl Actor for Connection {
 
 impl Supervised for Connection {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
-        let stable = self.up_since.is_some_and(|up| up.elapsed() >= self.config.backoff_reset_after);
-        self.attempt = if stable { 1 } else { self.attempt.saturating_add(1) };
+        let up_for = self.up_since.map(|up| up.elapsed());
+        self.attempt = backoff::next_attempt(self.attempt, up_for, self.config.backoff_reset_after);
         self.phase = Phase::Idle;
         self.writer = None;
         self.login_id = None;

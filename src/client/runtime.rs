@@ -116,7 +116,8 @@ pub struct ShutdownReport {
 
 /// A running client: the connection, outbound-queue, heartbeat and handler actors.
 ///
-/// Dereferences to [`Client`] for sending and reading state.
+/// Dereferences to [`Client`] for sending and reading state. Dropping it without
+/// [`Runtime::shutdown`] closes the connection at once (no wait for receipts).
 pub struct Runtime {
     client: Client,
     connection: Addr<Connection>,
@@ -225,5 +226,14 @@ impl Runtime {
             log::warn!("shut down with {} frames unacknowledged", counters.unacknowledged());
         }
         ShutdownReport { unacknowledged: counters.unacknowledged(), counters }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if !self.client.shared.finished() {
+            self.client.shared.finish(None);
+            self.connection.do_send(Close);
+        }
     }
 }
