@@ -182,9 +182,12 @@ impl Connection {
 
     fn login(&mut self, ctx: &mut Context<Self>) {
         let access_token = self.config.token.access_token();
-        let resume = match self.shared.last_seq() {
-            0 => None,
-            seq => Some(Resume { seq }),
+        // Every re-login resumes, even with nothing handled yet (seq 0: replay all that is held),
+        // so events sent during an outage are not lost; the very first login of the runtime asks
+        // for no replay. A platform without `seq` ignores the field.
+        let resume = match (self.shared.last_seq(), self.ever_connected) {
+            (0, false) => None,
+            (seq, _) => Some(Resume { seq }),
         };
         let frame = match &self.config.identity {
             Identity::Service { service_id } => {
