@@ -26,6 +26,15 @@ where
     }
 }
 
+/// The HTTP session's token, kept fresh by its renewal timer
+/// ([`HttpClient::spawn_token_renewal`](crate::http::HttpClient::spawn_token_renewal)), is a token
+/// source too: before the first sign-in it gives an empty token (the login is refused and retried).
+impl TokenSource for crate::http::TokenSource {
+    fn access_token(&self) -> Secret {
+        crate::http::TokenSource::access_token(self).unwrap_or_default()
+    }
+}
+
 /// A token that can be replaced while the runtime runs (e.g. by a refresh task); clones share it.
 ///
 /// # Examples

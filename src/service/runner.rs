@@ -14,7 +14,6 @@ use crate::client::{
 };
 use crate::config::{Config, Created, bind_channels, ensure_service_and_channels};
 use crate::http::{HttpClient, TokenRenewal, TokenTimings};
-use crate::protocol::Secret;
 use actix::prelude::*;
 use std::sync::Arc;
 
@@ -121,9 +120,8 @@ impl<S: Service> ServiceBuilder<S> {
             (Role::Service { service_id: service_id.clone() }, Identity::service(service_id))
         };
         let renewal = http.spawn_token_renewal(TokenTimings::default());
-        let tokens = http.tokens().clone();
-        let token = move || tokens.access_token().unwrap_or_else(Secret::default);
-        let mut builder = ClientConfig::builder(config.service.ws_server_uri.clone(), identity, token);
+        let mut builder =
+            ClientConfig::builder(config.service.ws_server_uri.clone(), identity, http.tokens().clone());
         if let Some(tune) = tune {
             builder = tune(builder);
         }
