@@ -321,12 +321,13 @@ async fn a_user_mode_bot_receives_every_update_kind_and_messages_from_agents() {
     assert!(
         matches!(alice.update("canvas").await, UpdateContent::Canvas(c) if c[0].text.as_deref() == Some("canvas"))
     );
-    // The characters update carries a group id; the user can resolve it over HTTP.
-    let UpdateContent::Characters(group) = alice.update("characters").await else {
-        panic!("expected characters")
-    };
-    let members = alice.moobius().http().unwrap().client().group_members(&group).await.unwrap();
-    assert_eq!(members.iter().collect::<BTreeSet<_>>(), [alice.id(), agent.clone()].iter().collect());
+    // The characters update names a group id; it arrives resolved to the characters listed.
+    let update = alice.update_event("characters").await;
+    assert!(matches!(update.content, UpdateContent::Characters(_)), "{update:?}");
+    assert_eq!(
+        update.characters.iter().collect::<BTreeSet<_>>(),
+        [alice.id(), agent.clone()].iter().collect()
+    );
     let info = alice.update("channel info").await;
     assert!(matches!(&info, UpdateContent::ChannelInfo(i) if i.channel_name == "renamed"), "{info:?}");
     let message = alice.message("the agent's message").await;

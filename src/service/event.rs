@@ -53,18 +53,17 @@ pub struct Update {
     pub content: UpdateContent,
     /// The character ids it was addressed to (resolved from the group id).
     pub recipients: Vec<String>,
+    /// For a characters update, the characters listed (resolved from the group id in
+    /// [`UpdateContent::Characters`]); empty for the other kinds.
+    pub characters: Vec<String>,
     /// Free-form metadata.
     pub context: Context,
 }
 
 impl Update {
-    pub(crate) fn from_body(body: UpdateBody, recipients: Vec<String>) -> Self {
-        Self {
-            channel_id: body.channel_id,
-            content: body.content,
-            recipients,
-            context: body.context.unwrap_or_default(),
-        }
+    pub(crate) fn from_body(body: UpdateBody, recipients: Vec<String>, characters: Vec<String>) -> Self {
+        let context = body.context.unwrap_or_default();
+        Self { channel_id: body.channel_id, content: body.content, recipients, characters, context }
     }
 }
 

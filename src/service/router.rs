@@ -8,7 +8,7 @@ use super::host::{Deliver, Factory, ServiceActor, ServiceEvent};
 use super::moobius::Moobius;
 use crate::client::{ClientEvent, Delivery};
 use crate::http::HttpClient;
-use crate::protocol::{ActionKind, Event, Incoming};
+use crate::protocol::{ActionKind, Event, Incoming, UpdateContent};
 use actix::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -73,7 +73,7 @@ impl<S: Service> Router<S> {
         }
     }
 
-    fn route(&mut self, event: Event, recipients: Vec<String>) {
+    fn route(&mut self, event: Event, recipients: Vec<String>, characters: Vec<String>) {
         match event {
             Event::MessageUp(body) => {
                 let message = Message::from_body(body, recipients);
@@ -86,7 +86,7 @@ impl<S: Service> Router<S> {
                 self.deliver(&channel, ServiceEvent::MessageDown(message));
             }
             Event::Update(body) => {
-                let update = Update::from_body(body, recipients);
+                let update = Update::from_body(body, recipients, characters);
                 let channel = update.channel_id.clone();
                 self.deliver(&channel, ServiceEvent::Update(update));
             }
@@ -118,12 +118,32 @@ impl<S: Service> Actor for Router<S> {
     type Context = Context<Self>;
 }
 
-/// The recipients group of an event, when it names one.
-fn group_of(event: &Event) -> Option<&str> {
+/// The group ids an event names: its recipients, and the characters of a characters update.
+fn groups_of(event: &Event) -> (Option<&str>, Option<&str>) {
     match event {
-        Event::MessageUp(body) | Event::MessageDown(body) => body.recipients.as_deref(),
-        Event::Update(body) => body.recipients.as_deref(),
-        _ => None,
+        Event::MessageUp(body) | Event::MessageDown(body) => (body.recipients.as_deref(), None),
+        Event::Update(body) => {
+            let characters = match &body.content {
+                UpdateContent::Characters(group) => Some(group.as_str()),
+                _ => None,
+            };
+            (body.recipients.as_deref(), characters)
+        }
+        _ => (None, None),
+    }
+}
+
+/// The members of `group` (none when there is no group, or it cannot be resolved).
+async fn resolve(http: &HttpClient, group: Option<String>) -> Vec<String> {
+    let Some(group) = group else { return Vec::new() };
+    match http.group_members(&group).await {
+        Ok(members) => members.to_vec(),
+        Err(e) => {
+            log::warn!(
+                "group `{group}` could not be resolved ({e}); delivering the event without its members"
+            );
+            Vec::new()
+        }
     }
 }
 
@@ -151,28 +171,22 @@ impl<S: Service> Handler<Delivery> for Router<S> {
             ClientEvent::Error(error) => return log::warn!("{error}"),
         };
         let Incoming { event, .. } = incoming;
-        let (Some(group), Some(http)) = (group_of(&event), self.http.as_ref()) else {
-            return self.route(event, Vec::new());
+        let Some(http) = self.http.as_ref() else { return self.route(event, Vec::new(), Vec::new()) };
+        let (recipients, characters) = groups_of(&event);
+        let cached = |group: Option<&str>| match group {
+            None => Some(Vec::new()),
+            Some(group) => http.cached_group_members(group).map(|members| members.to_vec()),
         };
-        if let Some(members) = http.cached_group_members(group) {
-            return self.route(event, members.to_vec());
+        if let (Some(to), Some(listed)) = (cached(recipients), cached(characters)) {
+            return self.route(event, to, listed);
         }
-        let (group, http) = (group.to_owned(), http.clone());
-        // `wait` holds later events until this one's group is resolved, so order is kept.
+        let (recipients, characters) = (recipients.map(str::to_owned), characters.map(str::to_owned));
+        let http = http.clone();
+        // `wait` holds later events until this one's groups are resolved, so order is kept.
         ctx.wait(
-            async move {
-                match http.group_members(&group).await {
-                    Ok(members) => members.to_vec(),
-                    Err(e) => {
-                        log::warn!(
-                            "recipients group `{group}` could not be resolved ({e}); delivering without it"
-                        );
-                        Vec::new()
-                    }
-                }
-            }
-            .into_actor(self)
-            .map(move |members, router, _| router.route(event, members)),
+            async move { (resolve(&http, recipients).await, resolve(&http, characters).await) }
+                .into_actor(self)
+                .map(move |(to, listed), router, _| router.route(event, to, listed)),
         );
     }
 }

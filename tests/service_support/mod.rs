@@ -159,8 +159,13 @@ impl User {
 
     /// The content of the next thing received, which must be an update.
     pub async fn update(&mut self, what: &str) -> UpdateContent {
+        self.update_event(what).await.content
+    }
+
+    /// The next thing seen, which must be an update, whole (with its resolved groups).
+    pub async fn update_event(&mut self, what: &str) -> Update {
         match self.next(what).await {
-            Seen::Update(update) => update.content,
+            Seen::Update(update) => update,
             other => panic!("{}: expected {what} (an update), got {other:?}", self.name),
         }
     }
