@@ -203,3 +203,65 @@ async fn events_no_longer_held_on_resume_become_a_resume_gap_event() {
     }
     assert_eq!(user.last_seq(), 21);
 }
+
+#[actix_rt::test]
+async fn a_message_sent_while_a_runtime_that_handled_nothing_yet_was_away_arrives_once_on_its_return() {
+    use moobius::client::{ClientConfig, ClientErrorKind, SharedToken};
+    let platform = common::start_platform().await;
+    let w = world(&platform).await;
+    let (service, mut service_events) =
+        user_runtime_with(fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token));
+    let token = SharedToken::new(w.user.token.as_str());
+    let (user, mut user_events) = user_runtime_with(
+        ClientConfig::builder(platform.ws_url(), Identity::User, token.clone())
+            .backoff_base(Duration::from_millis(10))
+            .backoff_cap(Duration::from_millis(100))
+            .max_login_refusals(u32::MAX),
+    );
+    service_events.logged_in().await;
+    user_events.logged_in().await;
+    assert_eq!(user.last_seq(), 0, "the user has handled no event yet");
+    let say = |text: &str| {
+        Frame::message_down(&w.service_id, &w.channel_id, MessageContent::text(text), &w.user_group, &w.agent)
+            .unwrap()
+    };
+
+    // Kept away (its re-logins are refused) until the message has been accepted for it.
+    token.replace("a-wrong-token");
+    platform.sever_all();
+    user_events
+        .wait_for(WAIT, "a refused re-login", |e| {
+            matches!(e, ClientEvent::Error(err) if matches!(err.kind(), ClientErrorKind::LoginRefused { .. }))
+        })
+        .await;
+    service_events.logged_in().await;
+    // Counted, not `unacknowledged() == 0`: that also holds before the queue has taken the frame.
+    let acknowledged = service.counters().acknowledged;
+    service.send(say("sent while away")).unwrap();
+    client_support::eventually(WAIT, "the message acknowledged", || {
+        service.counters().acknowledged > acknowledged
+    })
+    .await;
+
+    token.replace(w.user.token.as_str());
+    user_events.logged_in().await;
+    // A marker sent after the return: anything before it (a loss, a duplicate) shows.
+    service.send(say("sent after the return")).unwrap();
+    let mut texts = Vec::new();
+    while texts.last().map(String::as_str) != Some("sent after the return") {
+        let event = user_events.wait_for(WAIT, "the marker", |e| message_text(e).is_some()).await;
+        texts.push(message_text(&event).unwrap_or_default().to_owned());
+    }
+    assert_eq!(
+        texts,
+        ["sent while away", "sent after the return"],
+        "the missed message once, then the marker"
+    );
+    assert_eq!(user.last_seq(), 2);
+
+    let _ = service.shutdown_within(Duration::from_secs(2)).await;
+    let _ = user.shutdown_within(Duration::from_secs(2)).await;
+    while let Ok(event) = user_events.0.try_recv() {
+        assert!(message_text(&event).is_none(), "a duplicate arrived late: {event:?}");
+    }
+}

@@ -47,6 +47,28 @@ pub(crate) struct Reconnect {
 #[rtype(result = "()")]
 pub(crate) struct Close;
 
+/// The HTTP/1.1 client that opens the WebSocket. Its sockets get `TCP_NODELAY`: every frame is a
+/// small write answered by a small write, and with Nagle's algorithm each would wait for the
+/// peer's delayed ACK (~40 ms a round trip). awc's default connector leaves the OS default, so its
+/// own TCP connector is wrapped to set the option on each new socket.
+fn ws_client(timeout: Duration) -> awc::Client {
+    use actix_service::ServiceExt as _;
+    use actix_tls::connect::{Connection as TcpConnection, Connector as TcpConnector};
+    let tcp = TcpConnector::default().service().map(
+        |connection: TcpConnection<awc::http::Uri, actix_rt::net::TcpStream>| {
+            if let Err(error) = connection.io_ref().set_nodelay(true) {
+                log::debug!("could not set TCP_NODELAY on a client socket: {error}");
+            }
+            connection
+        },
+    );
+    awc::Client::builder()
+        .connector(awc::Connector::new().connector(tcp))
+        .max_http_version(awc::http::Version::HTTP_11)
+        .timeout(timeout)
+        .finish()
+}
+
 /// The supervised connection actor.
 pub(crate) struct Connection {
     config: Arc<ClientConfig>,
@@ -127,15 +149,7 @@ impl Connection {
         if self.shared.set_state(ConnectionState::Connecting) || self.epoch == 1 {
             self.dispatch.emit(ClientEvent::Lifecycle(Lifecycle::State(ConnectionState::Connecting)));
         }
-        let http = self
-            .http
-            .get_or_insert_with(|| {
-                awc::Client::builder()
-                    .max_http_version(awc::http::Version::HTTP_11)
-                    .timeout(self.config.connect_timeout)
-                    .finish()
-            })
-            .clone();
+        let http = self.http.get_or_insert_with(|| ws_client(self.config.connect_timeout)).clone();
         let request = http.ws(self.config.url.as_str()).max_frame_size(self.config.max_frame_size);
         let timeout = self.config.connect_timeout;
         let connecting = async move { tokio::time::timeout(timeout, request.connect()).await };

@@ -39,16 +39,23 @@ impl Shared {
 #[derive(Clone)]
 pub(crate) struct ConnSocket(pub(crate) Arc<std::net::TcpStream>);
 
+/// Prepares each accepted socket: `TCP_NODELAY` (every frame is a small write answered by a
+/// small write; with Nagle's algorithm each would wait for the peer's delayed ACK, ~40 ms a round
+/// trip), and the duplicate kept for [`ConnSocket`].
 fn on_connect(connection: &dyn Any, extensions: &mut Extensions) {
+    let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else { return };
+    if let Err(error) = stream.set_nodelay(true) {
+        log::debug!("could not set TCP_NODELAY on an accepted socket: {error}");
+    }
     #[cfg(unix)]
-    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+    {
         use std::os::fd::AsFd;
         if let Ok(fd) = stream.as_fd().try_clone_to_owned() {
             extensions.insert(ConnSocket(Arc::new(std::net::TcpStream::from(fd))));
         }
     }
     #[cfg(not(unix))]
-    let _ = (connection, extensions);
+    let _ = extensions;
 }
 
 /// The embedded local Moobius platform.
@@ -243,6 +250,10 @@ impl PlatformHandle {
 
     /// Pauses (`true`) or resumes (`false`) every connection, as a hung server would: while
     /// paused nothing is read, acknowledged or written, and pings go unanswered.
+    ///
+    /// Takes effect when it returns: a frame the platform has not begun to handle by then (one
+    /// sent after the call, in particular) waits until the resume, on every connection. A frame
+    /// already being handled completes.
     pub fn pause(&self, paused: bool) {
         self.inner.shared.paused.send_replace(paused);
     }

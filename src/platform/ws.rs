@@ -93,6 +93,14 @@ enum End {
     Cut,
 }
 
+/// What the loop took in: from the client, or for it.
+enum Input {
+    /// A message from the client (`None`: the stream ended).
+    Message(Option<Result<AggregatedMessage, actix_ws::ProtocolError>>),
+    /// An event queued for the client (`None`: the hub dropped the queue).
+    Out(Option<Out>),
+}
+
 struct Connection {
     id: ConnId,
     shared: Arc<Shared>,
@@ -112,6 +120,9 @@ impl Connection {
         let idle_limit = self.shared.config.idle_limit;
         let mut deadline = Instant::now() + idle_limit;
         let mut paused = self.shared.paused.subscribe();
+        // Taken in while a pause began: handled once resumed, so a pause holds every frame the
+        // platform had not started on when `pause(true)` returned.
+        let mut held: Option<Input> = None;
         let end = loop {
             if *paused.borrow_and_update() {
                 tokio::select! {
@@ -123,40 +134,37 @@ impl Connection {
                 }
                 continue;
             }
-            // Unbiased: a client that sends without pause must not starve its own deliveries.
-            tokio::select! {
-                _ = cut.wait_for(Option::is_some) => break End::Cut,
-                changed = paused.changed() => if changed.is_err() { break End::Gone },
-                message = stream.recv() => {
-                    deadline = Instant::now() + idle_limit;
-                    match message {
-                        None => break End::Gone,
-                        Some(Err(error)) => {
-                            let reason = format!("websocket protocol error: {error}");
-                            let code = match error {
-                                actix_ws::ProtocolError::Overflow => CloseCode::Size,
-                                _ => CloseCode::Protocol,
-                            };
-                            break End::Close(CloseReason { code, description: Some(reason) });
-                        }
-                        Some(Ok(message)) => match self.on_message(message).await {
-                            Ok(None) => {}
-                            Ok(Some(end)) => break end,
-                            Err(()) => break End::Gone,
-                        },
+            let input = match held.take() {
+                Some(input) => input,
+                // Unbiased: a client that sends without pause must not starve its own deliveries.
+                None => tokio::select! {
+                    _ = cut.wait_for(Option::is_some) => break End::Cut,
+                    changed = paused.changed() => {
+                        if changed.is_err() { break End::Gone }
+                        continue;
                     }
-                }
-                out = rx.recv() => match out {
-                    Some(out) => if self.write(render(&out)).await.is_err() { break End::Gone },
-                    None => break End::Gone,
+                    message = stream.recv() => Input::Message(message),
+                    out = rx.recv() => Input::Out(out),
+                    () = sleep_until(deadline) => {
+                        let reason = format!(
+                            "idle for more than {} s: send a heartbeat or a ping to keep the connection",
+                            idle_limit.as_secs_f64()
+                        );
+                        break End::Close(CloseReason { code: CloseCode::Policy, description: Some(reason) });
+                    }
                 },
-                () = sleep_until(deadline) => {
-                    let reason = format!(
-                        "idle for more than {} s: send a heartbeat or a ping to keep the connection",
-                        idle_limit.as_secs_f64()
-                    );
-                    break End::Close(CloseReason { code: CloseCode::Policy, description: Some(reason) });
-                }
+            };
+            // The pause may have begun while this was being taken in (the select saw both ready
+            // and picked this one): then it waits.
+            if *self.shared.paused.borrow() {
+                held = Some(input);
+                continue;
+            }
+            if matches!(input, Input::Message(_)) {
+                deadline = Instant::now() + idle_limit;
+            }
+            if let Some(end) = self.on_input(input).await {
+                break end;
             }
         };
         match end {
@@ -178,6 +186,26 @@ impl Connection {
             self.id,
             self.closed_by_us.map(|r| format!(": {r}")).unwrap_or_default()
         );
+    }
+
+    /// Handles what the loop took in; `Some(end)` ends the connection.
+    async fn on_input(&mut self, input: Input) -> Option<End> {
+        match input {
+            Input::Message(None) | Input::Out(None) => Some(End::Gone),
+            Input::Message(Some(Err(error))) => {
+                let reason = format!("websocket protocol error: {error}");
+                let code = match error {
+                    actix_ws::ProtocolError::Overflow => CloseCode::Size,
+                    _ => CloseCode::Protocol,
+                };
+                Some(End::Close(CloseReason { code, description: Some(reason) }))
+            }
+            Input::Message(Some(Ok(message))) => match self.on_message(message).await {
+                Ok(end) => end,
+                Err(()) => Some(End::Gone),
+            },
+            Input::Out(Some(out)) => self.write(render(&out)).await.err().map(|()| End::Gone),
+        }
     }
 
     async fn write(&mut self, text: String) -> Result<(), ()> {
