@@ -33,6 +33,11 @@ type Stop = Box<dyn FnOnce() -> LocalBoxFuture<'static, (String, ShutdownReport)
 #[derive(Default)]
 pub struct Wand {
     stops: Vec<Stop>,
+    /// Listening from the first `start` on: a signal that comes between a service's start (and
+    /// the program's "ready" line) and `run_until_signal` is then caught, not the default action
+    /// (which kills the process without a graceful shutdown).
+    #[cfg(unix)]
+    signals: Option<Signals>,
 }
 
 impl std::fmt::Debug for Wand {
@@ -55,6 +60,10 @@ impl Wand {
         &mut self,
         builder: ServiceBuilder<S>,
     ) -> Result<ServiceHandle<S>, ServiceError> {
+        #[cfg(unix)]
+        if self.signals.is_none() {
+            self.signals = Signals::listen();
+        }
         let running = builder.start().await?;
         let handle = running.handle().clone();
         let id = handle.service_id().to_owned();
@@ -68,10 +77,42 @@ impl Wand {
     }
 
     /// Waits for Ctrl-C or SIGTERM, then [`shutdown`](Wand::shutdown).
-    pub async fn run_until_signal(self) -> Vec<(String, ShutdownReport)> {
+    pub async fn run_until_signal(mut self) -> Vec<(String, ShutdownReport)> {
+        #[cfg(unix)]
+        match self.signals.take() {
+            Some(mut signals) => signals.recv().await,
+            None => wait_for_signal().await,
+        }
+        #[cfg(not(unix))]
         wait_for_signal().await;
         log::info!("signal received: stopping {} service(s)", self.stops.len());
         self.shutdown().await
+    }
+}
+
+/// SIGTERM and SIGINT (Ctrl-C) listeners, installed ahead of the wait.
+#[cfg(unix)]
+struct Signals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    /// Both listeners, or `None` if one cannot be installed (then [`wait_for_signal`] is used).
+    fn listen() -> Option<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Some(Self {
+            terminate: signal(SignalKind::terminate()).ok()?,
+            interrupt: signal(SignalKind::interrupt()).ok()?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
     }
 }
 
