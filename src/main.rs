@@ -73,10 +73,11 @@ fn platform(args: &[String]) -> ExitCode {
     }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let outcome = actix_web::rt::System::new().block_on(async move {
+        let mut signal = moobius::service::ShutdownSignal::install();
         let handle = moobius::platform::LocalPlatform::start(addr.as_str()).await?;
         let bound = handle.addr();
         println!("moobius platform listening on http://{bound} (websocket ws://{bound}/ws)");
-        shutdown_signal().await;
+        signal.recv().await;
         handle.stop().await;
         Ok::<(), moobius::platform::PlatformError>(())
     });
@@ -86,29 +87,5 @@ fn platform(args: &[String]) -> ExitCode {
             eprintln!("moobius platform: {error}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Resolves on Ctrl-C or (on Unix) SIGTERM.
-#[cfg(feature = "platform")]
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -28,4 +28,4 @@ pub use launch::{DEV_PASSWORD, Launch};
 pub use moobius::Moobius;
 pub use recipients::Recipients;
 pub use runner::{Running, ServiceBuilder, ServiceHandle};
-pub use wand::{Wand, wait_for_signal};
+pub use wand::{ShutdownSignal, Wand, wait_for_signal};

@@ -36,8 +36,7 @@ pub struct Wand {
     /// Listening from the first `start` on: a signal that comes between a service's start (and
     /// the program's "ready" line) and `run_until_signal` is then caught, not the default action
     /// (which kills the process without a graceful shutdown).
-    #[cfg(unix)]
-    signals: Option<Signals>,
+    signal: Option<ShutdownSignal>,
 }
 
 impl std::fmt::Debug for Wand {
@@ -60,10 +59,7 @@ impl Wand {
         &mut self,
         builder: ServiceBuilder<S>,
     ) -> Result<ServiceHandle<S>, ServiceError> {
-        #[cfg(unix)]
-        if self.signals.is_none() {
-            self.signals = Signals::listen();
-        }
+        self.signal.get_or_insert_with(ShutdownSignal::install);
         let running = builder.start().await?;
         let handle = running.handle().clone();
         let id = handle.service_id().to_owned();
@@ -78,64 +74,69 @@ impl Wand {
 
     /// Waits for Ctrl-C or SIGTERM, then [`shutdown`](Wand::shutdown).
     pub async fn run_until_signal(mut self) -> Vec<(String, ShutdownReport)> {
-        #[cfg(unix)]
-        match self.signals.take() {
-            Some(mut signals) => signals.recv().await,
-            None => wait_for_signal().await,
-        }
-        #[cfg(not(unix))]
-        wait_for_signal().await;
+        self.signal.take().unwrap_or_else(ShutdownSignal::install).recv().await;
         log::info!("signal received: stopping {} service(s)", self.stops.len());
         self.shutdown().await
     }
 }
 
-/// SIGTERM and SIGINT (Ctrl-C) listeners, installed ahead of the wait.
-#[cfg(unix)]
-struct Signals {
-    terminate: tokio::signal::unix::Signal,
-    interrupt: tokio::signal::unix::Signal,
-}
-
-#[cfg(unix)]
-impl Signals {
-    /// Both listeners, or `None` if one cannot be installed (then [`wait_for_signal`] is used).
-    fn listen() -> Option<Self> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Some(Self {
-            terminate: signal(SignalKind::terminate()).ok()?,
-            interrupt: signal(SignalKind::interrupt()).ok()?,
-        })
-    }
-
-    async fn recv(&mut self) {
-        tokio::select! {
-            _ = self.terminate.recv() => {}
-            _ = self.interrupt.recv() => {}
-        }
-    }
-}
-
-/// Waits for Ctrl-C, or SIGTERM on Unix (what [`Wand::run_until_signal`] waits for), for a
-/// program that has something to do between the signal and the shutdown.
-pub async fn wait_for_signal() {
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM, listened for from [`install`](ShutdownSignal::install)
+/// on: a signal that comes before [`recv`](ShutdownSignal::recv) is kept, not left to the
+/// default action (which kills the process without a graceful shutdown). Install it before
+/// announcing that the program is ready.
+///
+/// # Examples
+/// ```no_run
+/// # #[actix::main] async fn main() {
+/// let mut signal = moobius::service::ShutdownSignal::install();
+/// println!("ready");
+/// signal.recv().await;
+/// println!("stopping");
+/// # }
+/// ```
+pub struct ShutdownSignal {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+    listeners: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl std::fmt::Debug for ShutdownSignal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ShutdownSignal")
     }
-    #[cfg(not(unix))]
-    {
+}
+
+impl ShutdownSignal {
+    /// Starts listening. Must run inside a Tokio (actix) runtime.
+    pub fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listeners = signal(SignalKind::terminate()).ok().zip(signal(SignalKind::interrupt()).ok());
+            if listeners.is_none() {
+                log::warn!("cannot listen for SIGTERM/SIGINT; falling back to Ctrl-C only");
+            }
+            Self { listeners }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// Waits for the next signal (or returns at once if one came since `install`).
+    pub async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some((terminate, interrupt)) = &mut self.listeners {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+            return;
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// Waits for Ctrl-C, or SIGTERM on Unix, listening from now on (see [`ShutdownSignal`] to start
+/// listening earlier).
+pub async fn wait_for_signal() {
+    ShutdownSignal::install().recv().await;
 }
