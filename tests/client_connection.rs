@@ -29,10 +29,7 @@ async fn after_a_two_second_outage_the_client_is_back_within_a_second_and_nothin
     service_events.logged_in().await;
     user_events.logged_in().await;
     // One message before, so the user has a `seq` to resume from.
-    let say = |text: &str| {
-        Frame::message_down(&w.service_id, &w.channel_id, MessageContent::text(text), &w.user_group, &w.agent)
-            .unwrap()
-    };
+    let say = |text: &str| w.say(text);
     service.send(say("before")).unwrap();
     user_events.wait_for(WAIT, "the first message", |e| message_text(e) == Some("before")).await;
 

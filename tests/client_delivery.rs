@@ -39,10 +39,7 @@ async fn ten_thousand_message_downs_arrive_once_and_in_order_across_three_severs
     user_events.logged_in().await;
 
     for i in 0..COUNT {
-        let content = MessageContent::text(i.to_string());
-        let frame =
-            Frame::message_down(&w.service_id, &w.channel_id, content, &w.user_group, &w.agent).unwrap();
-        service.send(frame).expect("the queue accepts all of them");
+        service.send(w.say(i.to_string())).expect("the queue accepts all of them");
     }
     // Three severs at random points of the stream.
     let mut cuts: Vec<usize> = (0..3).map(|_| rand::rng().random_range(200..COUNT - 200)).collect();
@@ -162,16 +159,7 @@ async fn events_no_longer_held_on_resume_become_a_resume_gap_event() {
     );
     service_events.logged_in().await;
     user_events.logged_in().await;
-    let say = |i: usize| {
-        Frame::message_down(
-            &w.service_id,
-            &w.channel_id,
-            MessageContent::text(i.to_string()),
-            &w.user_group,
-            &w.agent,
-        )
-        .unwrap()
-    };
+    let say = |i: usize| w.say(i.to_string());
     service.send(say(0)).unwrap();
     user_events.wait_for(WAIT, "the first message", |e| message_text(e) == Some("0")).await;
     assert_eq!(user.last_seq(), 1);
@@ -221,10 +209,7 @@ async fn a_message_sent_while_a_runtime_that_handled_nothing_yet_was_away_arrive
     service_events.logged_in().await;
     user_events.logged_in().await;
     assert_eq!(user.last_seq(), 0, "the user has handled no event yet");
-    let say = |text: &str| {
-        Frame::message_down(&w.service_id, &w.channel_id, MessageContent::text(text), &w.user_group, &w.agent)
-            .unwrap()
-    };
+    let say = |text: &str| w.say(text);
 
     // Kept away (its re-logins are refused) until the message has been accepted for it.
     token.replace("a-wrong-token");

@@ -26,16 +26,7 @@ async fn a_full_queue_refuses_more_and_loses_nothing_it_accepted() {
     service_events.logged_in().await;
     user_events.logged_in().await;
 
-    let say = |i: usize| {
-        Frame::message_down(
-            &w.service_id,
-            &w.channel_id,
-            MessageContent::text(i.to_string()),
-            &w.user_group,
-            &w.agent,
-        )
-        .unwrap()
-    };
+    let say = |i: usize| w.say(i.to_string());
     // One message first, so the user has a `seq` to resume from after the outage.
     service.send(say(usize::MAX)).unwrap();
     user_events.wait_for(WAIT, "the first message", |e| message_text(e).is_some()).await;
@@ -72,10 +63,7 @@ async fn a_full_queue_refuses_more_and_loses_nothing_it_accepted() {
 async fn shutdown_waits_for_receipts_and_reports_what_was_left() {
     let platform = common::start_platform().await;
     let w = world(&platform).await;
-    let say = |text: &str| {
-        Frame::message_down(&w.service_id, &w.channel_id, MessageContent::text(text), &w.user_group, &w.agent)
-            .unwrap()
-    };
+    let say = |text: &str| w.say(text);
 
     // Everything acknowledged: nothing left.
     let (service, mut events) =

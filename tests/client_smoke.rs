@@ -20,14 +20,7 @@ async fn a_service_logs_in_sends_and_receives() {
     assert_eq!(runtime.state(), ConnectionState::Connected);
 
     let mut user = client_support::raw_user(&platform, &w.user).await;
-    let frame = Frame::message_down(
-        &w.service_id,
-        &w.channel_id,
-        MessageContent::text("hello"),
-        &w.user_group,
-        &w.agent,
-    )
-    .unwrap();
+    let frame = w.say("hello");
     runtime.send(frame).unwrap();
     let got = user.next_event().await;
     assert!(matches!(&got.event, Event::MessageDown(m) if m.content.as_text() == Some("hello")), "{got:?}");

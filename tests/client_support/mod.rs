@@ -10,7 +10,7 @@ use moobius::client::{
     ClientConfig, ClientConfigBuilder, ClientEvent, HandlerSpec, Identity, Lifecycle, Runtime,
 };
 use moobius::platform::PlatformHandle;
-use moobius::protocol::{Event, Frame, Secret};
+use moobius::protocol::{Event, Frame, MessageContent, Secret};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -40,6 +40,15 @@ pub struct World {
     pub user_group: String,
     /// An agent of the service, to speak as.
     pub agent: String,
+}
+
+impl World {
+    /// A text `message_down` from the service's agent to the user's group.
+    pub fn say(&self, text: impl Into<String>) -> Frame {
+        let content = MessageContent::text(text);
+        Frame::message_down(&self.service_id, &self.channel_id, content, &self.user_group, &self.agent)
+            .expect("the user's group is not empty")
+    }
 }
 
 /// Owner, service, channel bound; a user who joined the channel (through a raw client that
