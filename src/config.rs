@@ -51,7 +51,7 @@
 //! applying `others` as the SDK does.
 
 use crate::http::{Credentials, DEFAULT_HTTP_URL, HttpClient, HttpClientBuilder, HttpError};
-use crate::protocol::{Context, Secret};
+use crate::protocol::{ChannelId, Context, Secret, ServiceId};
 use derive_more::{Display, Error};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -125,9 +125,9 @@ pub struct ServiceConfig {
     /// The WebSocket endpoint, such as `wss://ws.moobius.ai/`.
     pub ws_server_uri: String,
     /// The service to run as; `None` (or `""` in the file): create one.
-    pub service_id: Option<String>,
+    pub service_id: Option<ServiceId>,
     /// The channels to bind (or, in user mode, join); empty: create one.
-    pub channels: Vec<String>,
+    pub channels: Vec<ChannelId>,
     /// What to do with a channel bound to another of the account's services.
     pub others: Others,
     /// `true` (the default): run as a service; `false`: run as a user.
@@ -314,11 +314,11 @@ impl Config {
             return Err(invalid("service_config", &origin, "expected a JSON object".to_owned()));
         };
         if let Some(id) = &created.service_id {
-            section.insert("service_id".to_owned(), Value::String(id.clone()));
+            section.insert("service_id".to_owned(), Value::String(id.to_string()));
         }
         if !created.channels.is_empty() {
             section
-                .insert("channels".to_owned(), created.channels.iter().cloned().map(Value::String).collect());
+                .insert("channels".to_owned(), created.channels.iter().map(|c| Value::String(c.to_string())).collect());
         }
         let write_error = |detail: String, source: Box<dyn std::error::Error + Send + Sync>| ConfigError {
             kind: ConfigErrorKind::Write { file: path.display().to_string(), detail },
@@ -424,7 +424,7 @@ impl ConfigLoader {
         }
         if let Some((id, _)) = env(ENV_SERVICE_ID) {
             let id = id.trim();
-            service.service_id = (!id.is_empty()).then(|| id.to_owned());
+            service.service_id = (!id.is_empty()).then(|| ServiceId::from(id));
         }
         if let Some((channels, _)) = env(ENV_CHANNELS) {
             service.channels = split_channels(&channels);
@@ -548,7 +548,8 @@ fn service_section(section: &Context, origin: &Origin) -> Result<ServiceConfig, 
     if let Some(url) = opt_string(section, NAME, "ws_server_uri", origin)? {
         service.ws_server_uri = check_url("service_config.ws_server_uri", url, &["ws", "wss"], origin)?;
     }
-    service.service_id = opt_string(section, NAME, "service_id", origin)?.filter(|id| !id.trim().is_empty());
+    service.service_id =
+        opt_string(section, NAME, "service_id", origin)?.filter(|id| !id.trim().is_empty()).map(ServiceId::from);
     if let Some(channels) = present(section, "channels") {
         service.channels = channel_list(channels, origin)?;
     }
@@ -738,7 +739,7 @@ fn check_url(field: &str, url: String, schemes: &[&str], origin: &Origin) -> Res
     }
 }
 
-fn channel_list(value: &Value, origin: &Origin) -> Result<Vec<String>, ConfigError> {
+fn channel_list(value: &Value, origin: &Origin) -> Result<Vec<ChannelId>, ConfigError> {
     let Value::Array(items) = value else {
         return Err(invalid(
             "service_config.channels",
@@ -752,7 +753,7 @@ fn channel_list(value: &Value, origin: &Origin) -> Result<Vec<String>, ConfigErr
         match item {
             Value::String(id) if !id.trim().is_empty() => {
                 if seen.insert(id.trim()) {
-                    channels.push(id.trim().to_owned());
+                    channels.push(ChannelId::from(id.trim()));
                 }
             }
             Value::String(_) => {
@@ -774,12 +775,12 @@ fn channel_list(value: &Value, origin: &Origin) -> Result<Vec<String>, ConfigErr
     Ok(channels)
 }
 
-fn split_channels(text: &str) -> Vec<String> {
+fn split_channels(text: &str) -> Vec<ChannelId> {
     let mut seen = HashSet::new();
     text.split(',')
         .map(str::trim)
         .filter(|id| !id.is_empty() && seen.insert(*id))
-        .map(str::to_owned)
+        .map(ChannelId::from)
         .collect()
 }
 
@@ -885,9 +886,9 @@ impl ConfigError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Created {
     /// The new service's id, when the config had none.
-    pub service_id: Option<String>,
+    pub service_id: Option<ServiceId>,
     /// The new channels' ids, when the config had none.
-    pub channels: Vec<String>,
+    pub channels: Vec<ChannelId>,
 }
 
 impl Created {
@@ -949,9 +950,9 @@ pub async fn ensure_service_and_channels(
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bound {
     /// The channels the service is now bound to (and will use), in config order.
-    pub channels: Vec<String>,
+    pub channels: Vec<ChannelId>,
     /// Channels left out, each with the service that holds it (`others: ignore` or `unbind`).
-    pub skipped: Vec<(String, String)>,
+    pub skipped: Vec<(ChannelId, ServiceId)>,
 }
 
 /// Binds the configured channels to the configured service, as the SDK does at start-up: a
@@ -968,17 +969,17 @@ pub struct Bound {
 /// ```no_run
 /// # async fn demo(client: moobius::http::HttpClient, config: moobius::config::Config) -> Result<(), moobius::http::HttpError> {
 /// let bound = moobius::config::bind_channels(&client, &config.service).await?;
-/// println!("bound to {}", bound.channels.join(","));
+/// println!("bound to {:?}", bound.channels);
 /// # Ok(()) }
 /// ```
 pub async fn bind_channels(client: &HttpClient, service: &ServiceConfig) -> Result<Bound, HttpError> {
-    let Some(service_id) = service.service_id.as_deref() else {
+    let Some(service_id) = service.service_id.as_ref() else {
         return Err(HttpError::new(crate::http::HttpErrorKind::InvalidRequest {
             call: "POST /service/bind".to_owned(),
             detail: "the config has no service id: call ensure_service_and_channels first".to_owned(),
         }));
     };
-    let mut holder: HashMap<String, String> = HashMap::new();
+    let mut holder: HashMap<ChannelId, ServiceId> = HashMap::new();
     for summary in client.list_services().await? {
         for channel in summary.channel_ids {
             holder.insert(channel, summary.service_id.clone());
@@ -986,7 +987,7 @@ pub async fn bind_channels(client: &HttpClient, service: &ServiceConfig) -> Resu
     }
     let mut bound = Bound::default();
     for channel in &service.channels {
-        match holder.get(channel).map(String::as_str) {
+        match holder.get(channel) {
             Some(id) if id == service_id => {}
             Some(other) => match service.others {
                 Others::Include => {
@@ -994,12 +995,12 @@ pub async fn bind_channels(client: &HttpClient, service: &ServiceConfig) -> Resu
                     client.bind(service_id, channel).await?;
                 }
                 Others::Ignore => {
-                    bound.skipped.push((channel.clone(), other.to_owned()));
+                    bound.skipped.push((channel.clone(), other.clone()));
                     continue;
                 }
                 Others::Unbind => {
                     client.unbind(other, channel).await?;
-                    bound.skipped.push((channel.clone(), other.to_owned()));
+                    bound.skipped.push((channel.clone(), other.clone()));
                     continue;
                 }
             },

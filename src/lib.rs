@@ -47,15 +47,19 @@ pub mod service;
 #[cfg(feature = "platform")]
 pub mod platform;
 
-/// The names most programs need, in one import.
+/// The names most programs need, in one import. Nothing here shadows a name of actix's prelude
+/// or of std's, so `use actix::prelude::*; use moobius::prelude::*;` is safe.
 pub mod prelude {
     pub use crate::protocol::{
-        ActionKind, BottomButton, Button, ButtonClick, CanvasItem, ChannelInfo, ClickArgument, Dialog,
-        Display, Event, Frame, Incoming, InputComponent, InputType, MenuItem, MenuItemClick, MessageContent,
-        Request, StyleItem, UpdateContent,
+        ActionKind, BottomButton, Button, ButtonClick, CanvasItem, ChannelId, ChannelInfo, CharacterId,
+        ClickArgument, ClickedMessage, Dialog, Display, GroupId, InputComponent, InputType, MenuItem,
+        MenuItemClick, MessageContent, MessageId, ServiceId, StyleItem, UpdateContent,
     };
     pub use crate::service::{
-        Fetch, Message, Moobius, Recipients, Service, ServiceBuilder, ServiceContext, ServiceHandle,
-        ServiceResult, Update, Wand,
+        ActionError, AsService, AsUser, Channel, ChannelEvent, ChatMessage, ClickButton, ClickMenuItem,
+        CreateAgent, EventKind, Fetch, HandlerResult, JoinChannel, LeaveChannel, Outbox, Receipt, Recipients,
+        Refresh, RestartPolicy, SendAction, SendButtons, SendCanvas, SendChannelInfo, SendCharacters,
+        SendFrame, SendMenu, SendMessage, SendStyle, Service, ServiceActor, ServiceBuilder, ServiceContext,
+        ServiceHandle, ServiceResult, Update, Wand,
     };
 }

@@ -39,7 +39,7 @@ pub enum Identity {
     /// A service: `service_login` with this service id.
     Service {
         /// The service id.
-        service_id: String,
+        service_id: crate::protocol::ServiceId,
     },
     /// A user-mode client: `user_login`.
     User,
@@ -47,7 +47,7 @@ pub enum Identity {
 
 impl Identity {
     /// A service identity.
-    pub fn service(service_id: impl Into<String>) -> Self {
+    pub fn service(service_id: impl Into<crate::protocol::ServiceId>) -> Self {
         Self::Service { service_id: service_id.into() }
     }
 }

@@ -43,5 +43,6 @@ pub use error::{ClientError, ClientErrorKind};
 pub use event::{ClientEvent, Lifecycle, Refusal};
 pub use handler::{Delivery, EventHandler, HandlerResult, HandlerSpec};
 pub use runtime::{Client, Runtime, ShutdownReport};
+pub(crate) use queue::Acked;
 pub use state::{ConnectionState, Counters};
 pub use token::{SharedToken, TokenSource};

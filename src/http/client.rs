@@ -2,6 +2,7 @@
 //! envelope (`{code, data}` / `{code, message}`) checked once for all of them.
 
 use super::groups::GroupCache;
+use crate::protocol::{ChannelId, CharacterId, GroupId, ServiceId};
 use super::types::*;
 use super::{Credentials, HttpError, HttpErrorKind, TokenSource};
 use crate::protocol::{AUTH_ORIGIN, Character};
@@ -339,7 +340,7 @@ impl HttpClient {
     /// let service_id = client.create_service("an echo bot").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn create_service(&self, description: &str) -> Result<String, HttpError> {
+    pub async fn create_service(&self, description: &str) -> Result<ServiceId, HttpError> {
         let data: ServiceIdData =
             self.post("/service/create", &CreateServiceRequest { description }, "data: {service_id}").await?;
         Ok(data.service_id)
@@ -372,11 +373,11 @@ impl HttpClient {
     /// # Examples
     /// ```no_run
     /// # async fn demo(client: moobius::http::HttpClient) -> Result<(), moobius::http::HttpError> {
-    /// client.bind("service-id", "channel-id").await?;
+    /// client.bind(&"service-id".into(), &"channel-id".into()).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn bind(&self, service_id: &str, channel_id: &str) -> Result<(), HttpError> {
-        let request = BindRequest { channel_id, service_id };
+    pub async fn bind(&self, service_id: &ServiceId, channel_id: &ChannelId) -> Result<(), HttpError> {
+        let request = BindRequest { channel_id: channel_id.as_str(), service_id: service_id.as_str() };
         let _: serde::de::IgnoredAny = self.post("/service/bind", &request, "code 10000").await?;
         Ok(())
     }
@@ -389,11 +390,11 @@ impl HttpClient {
     /// # Examples
     /// ```no_run
     /// # async fn demo(client: moobius::http::HttpClient) -> Result<(), moobius::http::HttpError> {
-    /// client.unbind("service-id", "channel-id").await?;
+    /// client.unbind(&"service-id".into(), &"channel-id".into()).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn unbind(&self, service_id: &str, channel_id: &str) -> Result<(), HttpError> {
-        let request = BindRequest { channel_id, service_id };
+    pub async fn unbind(&self, service_id: &ServiceId, channel_id: &ChannelId) -> Result<(), HttpError> {
+        let request = BindRequest { channel_id: channel_id.as_str(), service_id: service_id.as_str() };
         let _: serde::de::IgnoredAny = self.post("/service/unbind", &request, "code 10000").await?;
         Ok(())
     }
@@ -411,7 +412,7 @@ impl HttpClient {
     /// let channel_id = client.create_channel("lobby", "where people meet").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn create_channel(&self, name: &str, description: &str) -> Result<String, HttpError> {
+    pub async fn create_channel(&self, name: &str, description: &str) -> Result<ChannelId, HttpError> {
         let request = CreateChannelRequest {
             channel_name: name,
             context: ChannelContext { channel_description: description },
@@ -428,7 +429,7 @@ impl HttpClient {
     /// # Examples
     /// ```no_run
     /// # async fn demo(client: moobius::http::HttpClient) -> Result<(), moobius::http::HttpError> {
-    /// let ids: Vec<String> = client.list_channels().await?.into_iter().map(|c| c.channel_id).collect();
+    /// let ids: Vec<moobius::protocol::ChannelId> = client.list_channels().await?.into_iter().map(|c| c.channel_id).collect();
     /// # Ok(()) }
     /// ```
     pub async fn list_channels(&self) -> Result<Vec<ChannelSummary>, HttpError> {
@@ -450,7 +451,7 @@ impl HttpClient {
         &self,
         channel_id: &str,
         service_id: &str,
-    ) -> Result<Vec<String>, HttpError> {
+    ) -> Result<Vec<CharacterId>, HttpError> {
         let query = [("channel_id", channel_id), ("service_id", service_id)];
         let data: CharacterListData =
             self.get("/channel/character_list", &query, "data: {character_list: [ids]}").await?;
@@ -510,10 +511,10 @@ impl HttpClient {
     /// # Examples
     /// ```no_run
     /// # async fn demo(client: moobius::http::HttpClient) -> Result<(), moobius::http::HttpError> {
-    /// let profiles = client.fetch_profiles(&["user-1".to_owned()]).await?;
+    /// let profiles = client.fetch_profiles(&["user-1".into()]).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn fetch_profiles(&self, character_ids: &[String]) -> Result<Vec<Character>, HttpError> {
+    pub async fn fetch_profiles(&self, character_ids: &[CharacterId]) -> Result<Vec<Character>, HttpError> {
         let request = FetchProfileRequest { character_list: character_ids };
         let data: Vec<CharacterData> = self
             .post("/character/fetch_profile", &request, "data: [{character_id, character_context}]")
@@ -532,10 +533,10 @@ impl HttpClient {
     /// # Examples
     /// ```no_run
     /// # async fn demo(client: moobius::http::HttpClient) -> Result<(), moobius::http::HttpError> {
-    /// let group_id = client.create_group_uncached(&["user-1".to_owned()]).await?;
+    /// let group_id = client.create_group_uncached(&["user-1".into()]).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn create_group_uncached(&self, characters: &[String]) -> Result<String, HttpError> {
+    pub async fn create_group_uncached(&self, characters: &[CharacterId]) -> Result<GroupId, HttpError> {
         let request = CreateServiceGroupRequest { group_id: "", characters };
         self.post("/service/group/create", &request, "data: the group id (a string)").await
     }
@@ -552,7 +553,7 @@ impl HttpClient {
     /// let members = client.group_members_uncached("group-id").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn group_members_uncached(&self, group_id: &str) -> Result<Vec<String>, HttpError> {
+    pub async fn group_members_uncached(&self, group_id: &str) -> Result<Vec<CharacterId>, HttpError> {
         let data: GroupMembersData =
             self.get("/service/group", &[("group_id", group_id)], "data: {characters: [ids]}").await?;
         Ok(data.characters)
@@ -567,15 +568,15 @@ impl HttpClient {
     /// # Examples
     /// ```no_run
     /// # async fn demo(client: moobius::http::HttpClient) -> Result<(), moobius::http::HttpError> {
-    /// let group_id = client.create_user_group("channel-id", "friends", &["user-2".to_owned()]).await?;
+    /// let group_id = client.create_user_group("channel-id", "friends", &["user-2".into()]).await?;
     /// # Ok(()) }
     /// ```
     pub async fn create_user_group(
         &self,
         channel_id: &str,
         group_name: &str,
-        characters: &[String],
-    ) -> Result<String, HttpError> {
+        characters: &[CharacterId],
+    ) -> Result<GroupId, HttpError> {
         let request = CreateUserGroupRequest { channel_id, group_name, characters };
         let data: GroupIdData = self.post("/user/group/create", &request, "data: {group_id}").await?;
         Ok(data.group_id)
@@ -597,7 +598,7 @@ impl HttpClient {
         group_id: &str,
         channel_id: &str,
         user_id: &str,
-    ) -> Result<Vec<String>, HttpError> {
+    ) -> Result<Vec<CharacterId>, HttpError> {
         let query = [("group_id", group_id), ("channel_id", channel_id), ("user_id", user_id)];
         let data: GroupMembersData = self.get("/user/group", &query, "data: {characters: [ids]}").await?;
         Ok(data.characters)

@@ -6,6 +6,7 @@ use super::action::{
 };
 use super::body::BodyWire;
 use super::error::{DecodeError, DecodeErrorKind, check_object, parse};
+use super::ids::{ChannelId, CharacterId, GroupId, MessageId, ServiceId};
 use super::message::{MessageBody, MessageContent};
 use super::secret::Secret;
 use super::types::{Button, CanvasItem, ChannelInfo, ClickArgument, Context, MenuItem, StyleItem};
@@ -44,7 +45,7 @@ pub enum Frame {
     /// `service_login`: the first frame of a service's every connection.
     ServiceLogin {
         /// The service logging in.
-        service_id: String,
+        service_id: ServiceId,
         /// The current access token.
         access_token: Secret,
         /// Replay events after this point.
@@ -60,30 +61,30 @@ pub enum Frame {
     /// `action`, sent by a user.
     Action {
         /// The user (may be omitted: the login says who it is).
-        user_id: Option<String>,
+        user_id: Option<CharacterId>,
         /// What the user does.
         body: ActionBody,
     },
     /// `update`, sent by a service.
     Update {
         /// The service.
-        service_id: String,
+        service_id: ServiceId,
         /// What it updates.
         update: UpdatePayload,
     },
     /// `message_up`, sent by a user.
     MessageUp {
         /// The user (may be omitted).
-        user_id: Option<String>,
+        user_id: Option<CharacterId>,
         /// The service the SDK names (unused by the platform: the channel's binding decides).
-        service_id: Option<String>,
+        service_id: Option<ServiceId>,
         /// The message.
         body: MessageBody,
     },
     /// `message_down`, sent by a service.
     MessageDown {
         /// The service.
-        service_id: String,
+        service_id: ServiceId,
         /// The message.
         body: MessageBody,
     },
@@ -120,8 +121,7 @@ pub fn now_millis() -> i64 {
         .unwrap_or(0)
 }
 
-fn recipients(group: impl Into<String>) -> Result<String, BuildError> {
-    let group = group.into();
+fn recipients(group: GroupId) -> Result<GroupId, BuildError> {
     if group.is_empty() { Err(BuildError::NoRecipients) } else { Ok(group) }
 }
 
@@ -132,8 +132,8 @@ impl Frame {
     }
 
     /// A service login, without resume.
-    pub fn service_login(service_id: impl Into<String>, access_token: impl Into<Secret>) -> Self {
-        Self::ServiceLogin { service_id: service_id.into(), access_token: access_token.into(), resume: None }
+    pub fn service_login(service_id: ServiceId, access_token: impl Into<Secret>) -> Self {
+        Self::ServiceLogin { service_id, access_token: access_token.into(), resume: None }
     }
 
     /// A user login, without resume.
@@ -141,11 +141,11 @@ impl Frame {
         Self::UserLogin { access_token: access_token.into(), resume: None }
     }
 
-    fn user_action(user_id: impl Into<String>, channel_id: impl Into<String>, kind: ActionKind) -> Self {
+    fn user_action(user_id: CharacterId, channel_id: ChannelId, kind: ActionKind) -> Self {
         Self::Action {
-            user_id: Some(user_id.into()),
+            user_id: Some(user_id),
             body: ActionBody {
-                channel_id: channel_id.into(),
+                channel_id,
                 sender: None,
                 context: Some(Context::new()),
                 kind,
@@ -154,29 +154,29 @@ impl Frame {
     }
 
     /// `join_channel`: the user joins the channel.
-    pub fn join_channel(user_id: impl Into<String>, channel_id: impl Into<String>) -> Self {
+    pub fn join_channel(user_id: CharacterId, channel_id: ChannelId) -> Self {
         Self::user_action(user_id, channel_id, ActionKind::JoinChannel)
     }
 
     /// `leave_channel`: the user leaves the channel.
-    pub fn leave_channel(user_id: impl Into<String>, channel_id: impl Into<String>) -> Self {
+    pub fn leave_channel(user_id: CharacterId, channel_id: ChannelId) -> Self {
         Self::user_action(user_id, channel_id, ActionKind::LeaveChannel)
     }
 
     /// `refresh`: the user asks the service to resend everything it sees.
-    pub fn refresh(user_id: impl Into<String>, channel_id: impl Into<String>) -> Self {
+    pub fn refresh(user_id: CharacterId, channel_id: ChannelId) -> Self {
         Self::user_action(user_id, channel_id, ActionKind::Refresh)
     }
 
     /// Another user action (`fetch_*` and the like) with no fields of its own.
-    pub fn action(user_id: impl Into<String>, channel_id: impl Into<String>, kind: ActionKind) -> Self {
+    pub fn action(user_id: CharacterId, channel_id: ChannelId, kind: ActionKind) -> Self {
         Self::user_action(user_id, channel_id, kind)
     }
 
     /// `button_click`, with the dialog's arguments and bottom button.
     pub fn button_click(
-        user_id: impl Into<String>,
-        channel_id: impl Into<String>,
+        user_id: CharacterId,
+        channel_id: ChannelId,
         button_id: impl Into<String>,
         bottom_button_id: Option<String>,
         arguments: Vec<ClickArgument>,
@@ -187,8 +187,8 @@ impl Frame {
 
     /// `menu_item_click` on `message`.
     pub fn menu_item_click(
-        user_id: impl Into<String>,
-        channel_id: impl Into<String>,
+        user_id: CharacterId,
+        channel_id: ChannelId,
         menu_item_id: impl Into<String>,
         message: ClickedMessage,
         bottom_button_id: Option<String>,
@@ -210,17 +210,17 @@ impl Frame {
     /// # Errors
     /// [`BuildError::NoRecipients`] when `recipients` is empty.
     pub fn message_up(
-        user_id: impl Into<String>,
-        service_id: impl Into<String>,
-        channel_id: impl Into<String>,
+        user_id: CharacterId,
+        service_id: ServiceId,
+        channel_id: ChannelId,
         content: MessageContent,
-        recipients_group: impl Into<String>,
+        recipients_group: GroupId,
     ) -> Result<Self, BuildError> {
         Ok(Self::MessageUp {
-            user_id: Some(user_id.into()),
-            service_id: Some(service_id.into()),
+            user_id: Some(user_id),
+            service_id: Some(service_id),
             body: MessageBody {
-                channel_id: channel_id.into(),
+                channel_id,
                 content,
                 recipients: Some(recipients(recipients_group)?),
                 sender: None,
@@ -239,26 +239,28 @@ impl Frame {
     /// # Examples
     /// ```
     /// use moobius::protocol::{BuildError, Frame, MessageContent};
-    /// let frame = Frame::message_down("svc", "chan", MessageContent::text("hi"), "group", "agent")?;
+    /// use moobius::protocol::{ChannelId, CharacterId, GroupId, ServiceId};
+/// let (service, channel) = (ServiceId::from("svc"), ChannelId::from("chan"));
+/// let frame = Frame::message_down(service.clone(), channel.clone(), MessageContent::text("hi"), GroupId::from("group"), CharacterId::from("agent"))?;
     /// assert!(frame.to_request("id-1").encode().contains(r#""type":"message_down""#));
-    /// let none = Frame::message_down("svc", "chan", MessageContent::text("hi"), "", "agent");
+    /// let none = Frame::message_down(service, channel, MessageContent::text("hi"), GroupId::default(), CharacterId::from("agent"));
     /// assert_eq!(none, Err(BuildError::NoRecipients));
     /// # Ok::<(), BuildError>(())
     /// ```
     pub fn message_down(
-        service_id: impl Into<String>,
-        channel_id: impl Into<String>,
+        service_id: ServiceId,
+        channel_id: ChannelId,
         content: MessageContent,
-        recipients_group: impl Into<String>,
-        sender: impl Into<String>,
+        recipients_group: GroupId,
+        sender: CharacterId,
     ) -> Result<Self, BuildError> {
         Ok(Self::MessageDown {
-            service_id: service_id.into(),
+            service_id,
             body: MessageBody {
-                channel_id: channel_id.into(),
+                channel_id,
                 content,
                 recipients: Some(recipients(recipients_group)?),
-                sender: Some(sender.into()),
+                sender: Some(sender),
                 message_id: None,
                 timestamp: Some(now_millis()),
                 context: Some(Context::new()),
@@ -267,23 +269,23 @@ impl Frame {
     }
 
     fn service_update(
-        service_id: impl Into<String>,
-        channel_id: impl Into<String>,
+        service_id: ServiceId,
+        channel_id: ChannelId,
         content: UpdateContent,
-        recipients_group: impl Into<String>,
+        recipients_group: GroupId,
     ) -> Result<Self, BuildError> {
         // The SDK sends `group_id: "temp"` and a context for these three, not for the others.
         let (group_id, context) = match content {
             UpdateContent::Buttons(_) | UpdateContent::Style(_) | UpdateContent::Canvas(_) => {
-                (Some("temp".to_owned()), Some(Context::new()))
+                (Some(GroupId::from("temp")), Some(Context::new()))
             }
             UpdateContent::Menu(_) => (None, Some(Context::new())),
             _ => (None, None),
         };
         Ok(Self::Update {
-            service_id: service_id.into(),
+            service_id,
             update: UpdatePayload::Body(UpdateBody {
-                channel_id: channel_id.into(),
+                channel_id,
                 content,
                 recipients: Some(recipients(recipients_group)?),
                 group_id,
@@ -297,12 +299,12 @@ impl Frame {
     /// # Errors
     /// [`BuildError::NoRecipients`] when `recipients` is empty.
     pub fn send_characters(
-        service_id: impl Into<String>,
-        channel_id: impl Into<String>,
-        characters_group: impl Into<String>,
-        recipients_group: impl Into<String>,
+        service_id: ServiceId,
+        channel_id: ChannelId,
+        characters_group: GroupId,
+        recipients_group: GroupId,
     ) -> Result<Self, BuildError> {
-        let content = UpdateContent::Characters(characters_group.into());
+        let content = UpdateContent::Characters(characters_group);
         Self::service_update(service_id, channel_id, content, recipients_group)
     }
 
@@ -311,10 +313,10 @@ impl Frame {
     /// # Errors
     /// [`BuildError::NoRecipients`] when `recipients` is empty.
     pub fn send_buttons(
-        service_id: impl Into<String>,
-        channel_id: impl Into<String>,
+        service_id: ServiceId,
+        channel_id: ChannelId,
         buttons: Vec<Button>,
-        recipients_group: impl Into<String>,
+        recipients_group: GroupId,
     ) -> Result<Self, BuildError> {
         Self::service_update(service_id, channel_id, UpdateContent::Buttons(buttons), recipients_group)
     }
@@ -324,10 +326,10 @@ impl Frame {
     /// # Errors
     /// [`BuildError::NoRecipients`] when `recipients` is empty.
     pub fn send_menu(
-        service_id: impl Into<String>,
-        channel_id: impl Into<String>,
+        service_id: ServiceId,
+        channel_id: ChannelId,
         items: Vec<MenuItem>,
-        recipients_group: impl Into<String>,
+        recipients_group: GroupId,
     ) -> Result<Self, BuildError> {
         Self::service_update(service_id, channel_id, UpdateContent::Menu(items), recipients_group)
     }
@@ -337,10 +339,10 @@ impl Frame {
     /// # Errors
     /// [`BuildError::NoRecipients`] when `recipients` is empty.
     pub fn send_style(
-        service_id: impl Into<String>,
-        channel_id: impl Into<String>,
+        service_id: ServiceId,
+        channel_id: ChannelId,
         items: Vec<StyleItem>,
-        recipients_group: impl Into<String>,
+        recipients_group: GroupId,
     ) -> Result<Self, BuildError> {
         Self::service_update(service_id, channel_id, UpdateContent::Style(items), recipients_group)
     }
@@ -350,22 +352,22 @@ impl Frame {
     /// # Errors
     /// [`BuildError::NoRecipients`] when `recipients` is empty.
     pub fn update_canvas(
-        service_id: impl Into<String>,
-        channel_id: impl Into<String>,
+        service_id: ServiceId,
+        channel_id: ChannelId,
         items: Vec<CanvasItem>,
-        recipients_group: impl Into<String>,
+        recipients_group: GroupId,
     ) -> Result<Self, BuildError> {
         Self::service_update(service_id, channel_id, UpdateContent::Canvas(items), recipients_group)
     }
 
     /// `update` `channel_info` (reaches every user in the channel).
-    pub fn update_channel_info(service_id: impl Into<String>, info: ChannelInfo) -> Self {
-        Self::Update { service_id: service_id.into(), update: UpdatePayload::ChannelInfo(info) }
+    pub fn update_channel_info(service_id: ServiceId, info: ChannelInfo) -> Self {
+        Self::Update { service_id, update: UpdatePayload::ChannelInfo(info) }
     }
 
     /// The SDK's generic `update(data)`: `data` is the body, as is.
-    pub fn update(service_id: impl Into<String>, data: Context) -> Self {
-        Self::Update { service_id: service_id.into(), update: UpdatePayload::Custom(data) }
+    pub fn update(service_id: ServiceId, data: Context) -> Self {
+        Self::Update { service_id, update: UpdatePayload::Custom(data) }
     }
 
     /// The wire `type`.
@@ -396,7 +398,7 @@ impl Frame {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClickedMessage {
     /// Its id.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// Its subtype.
     pub message_subtype: String,
     /// Its content.
@@ -405,21 +407,21 @@ pub struct ClickedMessage {
 
 impl ClickedMessage {
     /// A message known only by its id (the SDK sends `<unknown>` and `{}`).
-    pub fn by_id(message_id: impl Into<String>) -> Self {
+    pub fn by_id(message_id: MessageId) -> Self {
         Self {
-            message_id: message_id.into(),
+            message_id,
             message_subtype: "<unknown>".to_owned(),
             message_content: Context::new(),
         }
     }
 
     /// A message known in full.
-    pub fn full(message_id: impl Into<String>, content: &MessageContent) -> Self {
+    pub fn full(message_id: MessageId, content: &MessageContent) -> Self {
         let message_content = match serde_json::to_value(content) {
             Ok(serde_json::Value::Object(map)) => map,
             _ => Context::new(),
         };
-        Self { message_id: message_id.into(), message_subtype: content.subtype().to_owned(), message_content }
+        Self { message_id, message_subtype: content.subtype().to_owned(), message_content }
     }
 }
 
@@ -484,8 +486,8 @@ struct FrameWire<'a, B> {
     kind: Cow<'a, str>,
     request_id: Option<String>,
     body: Option<B>,
-    service_id: Option<String>,
-    user_id: Option<String>,
+    service_id: Option<ServiceId>,
+    user_id: Option<CharacterId>,
     access_token: Option<Secret>,
     resume: Option<Resume>,
     #[serde(borrow)]
@@ -540,7 +542,7 @@ impl<'a, B: FrameBody<'a>> FrameWire<'a, B> {
         let body = self.body.ok_or_else(|| {
             DecodeError::field("body", format!("missing: a `{kind}` frame carries a body object"))
         });
-        let service_id = |id: Option<String>| id.ok_or_else(|| DecodeError::missing("service_id"));
+        let service_id = |id: Option<ServiceId>| id.ok_or_else(|| DecodeError::missing("service_id"));
         let access_token = |token: Option<Secret>| token.ok_or_else(|| DecodeError::missing("access_token"));
         Ok(Some(match kind {
             "heartbeat" => Frame::Heartbeat,

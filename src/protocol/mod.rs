@@ -10,6 +10,7 @@ mod body;
 mod error;
 mod event;
 mod frame;
+mod ids;
 mod message;
 mod secret;
 mod types;
@@ -19,6 +20,7 @@ pub use action::{ActionBody, ActionKind, ButtonClick, MenuItemClick};
 pub use error::{DecodeError, DecodeErrorKind};
 pub use event::{Event, Incoming, PlatformError, Receipt, ReceiptKind, ResumeGap, UnknownEvent};
 pub use frame::{AUTH_ORIGIN, BuildError, ClickedMessage, Frame, Request, Resume, UpdatePayload, now_millis};
+pub use ids::{ChannelId, CharacterId, GroupId, MessageId, ServiceId};
 pub use message::{MessageBody, MessageContent};
 pub use secret::Secret;
 pub use types::{
