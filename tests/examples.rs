@@ -42,13 +42,13 @@ use tokio::sync::mpsc;
 async fn echo_returns_every_message_to_its_sender_only() {
     let platform = platform().await;
     let mut wand = Wand::new();
-    let echo = wand.start(ServiceBuilder::new(config(&platform, "echo"), |_| echo::Echo)).await.unwrap();
+    let echo = wand.start(ServiceBuilder::actor(config(&platform, "echo"), echo::Echo::new)).await.unwrap();
     echo.ready().await.unwrap();
     // No service id and no channel configured: both were created and reported.
-    assert_eq!(echo.created().service_id.as_deref(), Some(echo.service_id()));
+    assert_eq!(echo.created().service_id.as_ref(), Some(echo.service_id()));
     assert_eq!(echo.created().channels, echo.channels());
     let channel = echo.channels()[0].clone();
-    let service = echo.service_id().to_owned();
+    let service = echo.service_id().clone();
 
     let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
     let mut bob = User::start(&mut wand, &platform, "bob", std::slice::from_ref(&channel)).await;
@@ -58,13 +58,13 @@ async fn echo_returns_every_message_to_its_sender_only() {
     alice.say(&channel, "hello", &service);
     let echoed = alice.message("the echo of hello").await;
     assert_eq!(echoed.text(), Some("hello"));
-    assert_eq!(echoed.sender, service);
+    assert_eq!(echoed.sender, service.as_character());
     assert_eq!(echoed.channel_id, channel);
     assert_eq!(echoed.recipients, [alice.id()], "the echo is addressed to alice alone");
 
     // Any content kind comes back as it went.
     let image = MessageContent::Image("https://example.com/cat.png".into());
-    alice.moobius().send_message(&channel, image.clone(), service.as_str());
+    alice.send(&channel, image.clone(), &service);
     assert_eq!(alice.message("the echo of the image").await.content, image);
 
     // Bob's message goes back to Bob, not to Alice: her next message is her own fence's echo.
@@ -110,7 +110,7 @@ async fn buttons_answer_each_click_with_what_was_chosen() {
     alice.click(&channel, "launch", Some("no"), Vec::new());
     assert_eq!(alice.text("the bottom button's answer").await, "You clicked `launch` and chose `no`.");
 
-    alice.moobius().refresh(&channel);
+    alice.refresh(&channel);
     assert_eq!(alice.update("the buttons again").await, UpdateContent::Buttons(buttons::buttons()));
     wand.shutdown().await;
 }
@@ -124,7 +124,7 @@ async fn groupchat_relays_by_mode_default_quiet_and_vip() {
         .await
         .unwrap();
     chat.ready().await.unwrap();
-    let (channel, service) = (chat.channels()[0].clone(), chat.service_id().to_owned());
+    let (channel, service) = (chat.channels()[0].clone(), chat.service_id().clone());
     let here = std::slice::from_ref(&channel);
     let mut alice = User::start(&mut wand, &platform, "alice", here).await;
     let mut bob = User::start(&mut wand, &platform, "bob", here).await;
@@ -177,7 +177,7 @@ async fn groupchat_modes_are_per_channel() {
         .unwrap();
     chat.ready().await.unwrap();
     let [one, two] = [chat.channels()[0].clone(), chat.channels()[1].clone()];
-    let id = chat.service_id().to_owned();
+    let id = chat.service_id().clone();
     let both = [one.clone(), two.clone()];
     let mut alice = User::start(&mut wand, &platform, "alice", &both).await;
     let mut bob = User::start(&mut wand, &platform, "bob", &both).await;
@@ -211,7 +211,7 @@ async fn menu_canvas_answers_menu_clicks_updates_the_canvas_and_toggles_its_styl
         .await
         .unwrap();
     service.ready().await.unwrap();
-    let (channel, id) = (service.channels()[0].clone(), service.service_id().to_owned());
+    let (channel, id) = (service.channels()[0].clone(), service.service_id().clone());
     let here = std::slice::from_ref(&channel);
     let mut alice = User::start(&mut wand, &platform, "alice", here).await;
     let mut bob = User::start(&mut wand, &platform, "bob", here).await;
@@ -285,7 +285,7 @@ async fn the_puppet_joins_clicks_the_first_button_once_and_answers_questions() {
         .await
         .unwrap();
     recorder.ready().await.unwrap();
-    let (channel, service) = (recorder.channels()[0].clone(), recorder.service_id().to_owned());
+    let (channel, service) = (recorder.channels()[0].clone(), recorder.service_id().clone());
 
     let mut puppet_config = config(&platform, "puppet");
     puppet_config.service.channels = vec![channel.clone()];
@@ -295,18 +295,18 @@ async fn the_puppet_joins_clicks_the_first_button_once_and_answers_questions() {
         .await
         .unwrap();
     puppet.ready().await.unwrap();
-    let me = puppet.service_id().to_owned();
+    let me = puppet.user_id().clone();
 
-    puppet.moobius().join(&channel);
+    puppet.actions().do_send(JoinChannel(channel.clone()));
     assert_eq!(heard(&mut rx, "the puppet's join").await, Heard::Join(channel.clone(), me.clone()));
-    puppet.moobius().send_text(&channel, puppet::GREETING, service.as_str());
+    puppet.actions().do_send(SendMessage::text(channel.clone(), puppet::GREETING, service.as_character()));
     assert_eq!(
         heard(&mut rx, "the greeting").await,
         Heard::Text(channel.clone(), me.clone(), puppet::GREETING.into())
     );
 
     let shown = vec![Button::new("poke", "Poke"), Button::new("other", "Other")];
-    recorder.moobius().send_buttons(&channel, shown.clone(), me.as_str());
+    recorder.actions().do_send(SendButtons::new(channel.clone(), shown.clone(), &me));
     match heard(&mut rx, "the click on the first button").await {
         Heard::Click(c, who, click) => {
             assert_eq!((c, who, click.button_id.as_str()), (channel.clone(), me.clone(), "poke"));
@@ -315,9 +315,9 @@ async fn the_puppet_joins_clicks_the_first_button_once_and_answers_questions() {
     }
     // Buttons again: no second click. A statement: no answer. A question: an answer, which is the
     // next thing the service hears.
-    recorder.moobius().send_buttons(&channel, shown, me.as_str());
-    recorder.moobius().send_text(&channel, "just saying", me.as_str());
-    recorder.moobius().send_text(&channel, "are you there?", me.as_str());
+    recorder.actions().do_send(SendButtons::new(channel.clone(), shown, &me));
+    recorder.actions().do_send(SendMessage::text(channel.clone(), "just saying", &me));
+    recorder.actions().do_send(SendMessage::text(channel.clone(), "are you there?", &me));
     assert_eq!(
         heard(&mut rx, "the answer").await,
         Heard::Text(channel.clone(), me.clone(), "yes, I heard `are you there?`".into())
@@ -331,7 +331,7 @@ async fn the_puppets_echo_service_offers_a_button_and_echoes() {
     let mut wand = Wand::new();
     let echo = wand.start(ServiceBuilder::new(config(&platform, "p-echo"), |_| puppet::Echo)).await.unwrap();
     echo.ready().await.unwrap();
-    let (channel, service) = (echo.channels()[0].clone(), echo.service_id().to_owned());
+    let (channel, service) = (echo.channels()[0].clone(), echo.service_id().clone());
     let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
     alice.join(&channel);
     assert_eq!(
@@ -351,7 +351,7 @@ async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand()
     let mut wand = Wand::new();
     let (config, http) = config_with_channels(&platform, "counter", 2).await;
     let counter = wand
-        .start(ServiceBuilder::new(config, |_| multi_channel::Counter::default()).http(http))
+        .start(ServiceBuilder::actor(config, multi_channel::Counter::new).http(http))
         .await
         .unwrap();
     let (config, http) = config_with_channels(&platform, "rollcall", 2).await;
@@ -377,8 +377,8 @@ async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand()
         alice.say(channel, "count me", id);
         assert_eq!(alice.text("the count").await, format!("message #{expected} in this channel"));
     }
-    assert_eq!(counter.cast(c1, multi_channel::HowMany).await.unwrap(), Some(3));
-    assert_eq!(counter.cast(c2, multi_channel::HowMany).await.unwrap(), Some(1));
+    assert_eq!(counter.send(c1, multi_channel::HowMany).await.unwrap(), 3);
+    assert_eq!(counter.send(c2, multi_channel::HowMany).await.unwrap(), 1);
 
     // RollCall: each channel has its own members.
     alice.join(r1);
@@ -391,12 +391,12 @@ async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand()
     assert_eq!(bob.text("bob joined r1").await, two);
     bob.join(r2);
     assert_eq!(bob.text("bob alone in r2").await, format!("1 here: {}", bob.id()));
-    bob.moobius().leave(r1);
+    bob.actions().do_send(LeaveChannel(r1.clone()));
     assert_eq!(alice.text("bob left r1").await, format!("1 here: {}", alice.id()));
 
     let reports = wand.shutdown().await;
     let ids: Vec<_> = reports.iter().map(|(id, _)| id.as_str()).collect();
-    assert!(ids.contains(&counter.service_id()) && ids.contains(&roll_call.service_id()), "{ids:?}");
+    assert!(ids.contains(&counter.service_id().as_str()) && ids.contains(&roll_call.service_id().as_str()), "{ids:?}");
 }
 
 /// A child process killed when dropped (so a failing test leaves nothing running).
@@ -497,16 +497,17 @@ fn spawn(program: &std::path::Path, args: &[&str], env: &[(&str, String)]) -> Ru
 
 /// A user on the platform at `http_url` / `ws_url` joins `channel` and gets the echo of a word.
 async fn talk_to_echo(http_url: String, ws_url: String, service: &str, channel: &str) {
+    let (service, channel) = (&ServiceId::from(service), &ChannelId::from(channel));
     let mut wand = Wand::new();
     let mut config = moobius::config::Config::new(moobius::http::Credentials::new("eve@test.moobius", "pw"));
     config.service.http_server_uri = http_url;
     config.service.ws_server_uri = ws_url;
-    config.service.channels = vec![channel.to_owned()];
+    config.service.channels = vec![channel.clone()];
     let mut eve = User::start_with(&mut wand, config, "eve").await;
     eve.join(channel);
     eve.say(channel, "anyone?", service);
     let echoed = eve.message("the echo from the example process").await;
-    assert_eq!((echoed.text(), echoed.sender.as_str()), (Some("anyone?"), service));
+    assert_eq!((echoed.text(), echoed.sender.as_str()), (Some("anyone?"), service.as_str()));
     wand.shutdown().await;
 }
 
