@@ -12,6 +12,9 @@
 
 mod service_support;
 
+#[path = "../examples/assistant.rs"]
+#[allow(dead_code)]
+mod assistant;
 #[path = "../examples/buttons.rs"]
 #[allow(dead_code)]
 mod buttons;
@@ -399,6 +402,42 @@ async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand()
     assert!(ids.contains(&counter.service_id().as_str()) && ids.contains(&roll_call.service_id().as_str()), "{ids:?}");
 }
 
+#[actix_rt::test]
+async fn the_assistant_answers_each_user_in_order_with_its_profile_name_and_one_count_per_channel() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let service =
+        wand.start(ServiceBuilder::actor(config(&platform, "assistant"), assistant::Assistant::new)).await.unwrap();
+    service.ready().await.unwrap();
+    let (channel, id) = (service.channels()[0].clone(), service.service_id().clone());
+    let here = std::slice::from_ref(&channel);
+    let mut alice = User::start(&mut wand, &platform, "alice", here).await;
+    let mut bob = User::start(&mut wand, &platform, "bob", here).await;
+    alice.join(&channel);
+    bob.join(&channel);
+
+    // Both write at once, before any profile is known: the lookups run while messages arrive.
+    const EACH: usize = 25;
+    for i in 0..EACH {
+        alice.say(&channel, &format!("a{i}"), &id);
+        bob.say(&channel, &format!("b{i}"), &id);
+    }
+    let mut numbers = Vec::new();
+    for (user, name, prefix) in [(&mut alice, "alice@test.moobius", "a"), (&mut bob, "bob@test.moobius", "b")] {
+        for i in 0..EACH {
+            let reply = user.message("a reply").await;
+            assert_eq!(reply.recipients, [user.id()], "each reply goes to its sender alone");
+            let text = reply.text().unwrap();
+            let (n, rest) = text.split_once(". ").unwrap_or_else(|| panic!("bad reply `{text}`"));
+            assert_eq!(rest, format!("Hello {name}, you said: {prefix}{i}"), "replies in the order of the messages");
+            numbers.push(n.parse::<usize>().unwrap());
+        }
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=2 * EACH).collect::<Vec<_>>(), "the numbers run 1..N once each");
+    wand.shutdown().await;
+}
+
 /// A child process killed when dropped (so a failing test leaves nothing running).
 struct Running(Child);
 
@@ -589,7 +628,7 @@ async fn every_other_example_starts_against_moobius_platform_and_stops_on_sigter
     let (platform, http_url, ws_url) = moobius_platform().await;
     // (example, its services, channels each)
     for (name, services, channels_each) in
-        [("buttons", 1, 1), ("groupchat", 1, 1), ("menu_canvas", 1, 1), ("multi_channel", 2, 2)]
+        [("assistant", 1, 1), ("buttons", 1, 1), ("groupchat", 1, 1), ("menu_canvas", 1, 1), ("multi_channel", 2, 2)]
     {
         let Some(binary) = example_binary(name) else { return };
         let mut process = spawn(&binary, &[], &env_for(&http_url, &ws_url, name));
