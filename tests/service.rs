@@ -1,33 +1,39 @@
 //! The service layer against the embedded local platform, with user-mode bots playing the humans:
-//! per-channel instances and their supervision (a panic or an error restarts one channel's
-//! instance alone, and the events behind it still arrive), the shared instance, spells, recipient
-//! lists turned into cached groups (HTTP calls counted), what a user-mode bot receives, agents,
-//! and starting from a reference-SDK config file or from the environment.
+//! per-channel actors and their supervision (a panic or an error restarts one channel's actor
+//! alone, and the events behind it still arrive; restarts are bounded; a panicking factory), the
+//! actor form with async work, receipts and refusals returned to the caller, per-channel order
+//! without head-of-line blocking, the shared actor, the program's own messages, recipient lists
+//! turned into cached groups (HTTP calls counted), what a user-mode bot receives, agents, and
+//! starting from a reference-SDK config file or from the environment.
 
 mod service_support;
 
+use actix::prelude::*;
 use moobius::config::Config;
 use moobius::http::Profile;
 use moobius::prelude::*;
-use moobius::service::{ServiceContext as Cx, ServiceErrorKind, Spell};
+use moobius::service::{
+    ActionErrorKind, ChannelError, ChannelState, ServiceContext as Cx, ServiceErrorKind, SupervisionKind,
+};
 use service_support::{User, WAIT, config, config_with_channels, platform};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Answers `<text> #<n>` (its n-th message in the channel), panics on `panic`, fails on `error`,
 /// and reports each start of an instance (at start-up and after each restart) with its channel.
 struct Fragile {
     seen: u32,
-    starts: mpsc::UnboundedSender<String>,
+    starts: mpsc::UnboundedSender<ChannelId>,
 }
 
 impl Service for Fragile {
     fn on_start(&mut self, cx: &mut Cx<'_, Self>) -> ServiceResult {
-        Ok(self.starts.send(cx.channel_id().to_owned())?)
+        Ok(self.starts.send(cx.channel_id().clone())?)
     }
 
-    fn on_message_up(&mut self, message: Message, cx: &mut Cx<'_, Self>) -> ServiceResult {
+    fn on_message_up(&mut self, message: ChatMessage, cx: &mut Cx<'_, Self>) -> ServiceResult {
         self.seen += 1;
         match message.text() {
             Some("panic") => panic!("a poison message"),
@@ -40,35 +46,41 @@ impl Service for Fragile {
     }
 }
 
-/// A spell asking an instance how many messages it has seen.
+type FragileActor = ServiceActor<Fragile>;
+
+/// The program asks an instance how many messages it has seen (a plain actix message).
 struct Seen;
 
 impl actix::Message for Seen {
     type Result = u32;
 }
 
-impl Spell<Seen> for Fragile {
-    fn cast(&mut self, _: Seen, _cx: &mut Cx<'_, Self>) -> u32 {
-        self.seen
+impl Handler<Seen> for FragileActor {
+    type Result = u32;
+
+    fn handle(&mut self, _: Seen, _ctx: &mut Context<Self>) -> u32 {
+        self.service().seen
     }
 }
 
-/// A spell its instance fails on.
+/// A message its instance fails on.
 struct Poison;
 
 impl actix::Message for Poison {
     type Result = ();
 }
 
-impl Spell<Poison> for Fragile {
-    fn cast(&mut self, _: Poison, _cx: &mut Cx<'_, Self>) {
-        panic!("a poison spell")
+impl Handler<Poison> for FragileActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Poison, _ctx: &mut Context<Self>) {
+        panic!("a poison message of the program")
     }
 }
 
-/// A spell making the instance send `text` to `to` in its channel.
+/// Makes the instance send `text` to `to` in its channel, and answers the receipt.
 struct Say {
-    to: Vec<String>,
+    to: Vec<CharacterId>,
     text: &'static str,
 }
 
@@ -76,9 +88,12 @@ impl actix::Message for Say {
     type Result = ();
 }
 
-impl Spell<Say> for Fragile {
-    fn cast(&mut self, Say { to, text }: Say, cx: &mut Cx<'_, Self>) {
-        cx.send_text(text, to);
+impl Handler<Say> for FragileActor {
+    type Result = ();
+
+    fn handle(&mut self, Say { to, text }: Say, _ctx: &mut Context<Self>) {
+        let channel = self.channel().id().clone();
+        self.channel().do_send(SendMessage::text(channel, text, to));
     }
 }
 
@@ -86,7 +101,7 @@ impl Spell<Say> for Fragile {
 async fn fragile(
     wand: &mut Wand,
     platform: &moobius::platform::PlatformHandle,
-) -> (ServiceHandle<Fragile>, [String; 2], mpsc::UnboundedReceiver<String>) {
+) -> (ServiceHandle<AsService, FragileActor>, [ChannelId; 2], mpsc::UnboundedReceiver<ChannelId>) {
     let (config, http) = config_with_channels(platform, "fragile", 2).await;
     let (tx, mut starts) = mpsc::unbounded_channel();
     let service = wand
@@ -94,7 +109,7 @@ async fn fragile(
         .await;
     let service = service.expect("the service starts");
     service.ready().await.unwrap();
-    let [a, b] = <[String; 2]>::try_from(service.channels().to_vec()).expect("two channels");
+    let [a, b] = <[ChannelId; 2]>::try_from(service.channels().to_vec()).expect("two channels");
     // Each channel's instance starts once at start-up.
     let mut started = BTreeSet::new();
     for _ in 0..2 {
@@ -125,7 +140,7 @@ async fn a_panic_restarts_only_its_channels_instance_and_the_events_behind_it_st
     let platform = platform().await;
     let mut wand = Wand::new();
     let (service, [a, b], mut starts) = fragile(&mut wand, &platform).await;
-    let id = service.service_id().to_owned();
+    let id = service.service_id().clone();
     let mut alice = User::start(&mut wand, &platform, "alice", &[a.clone(), b.clone()]).await;
     alice.join(&a);
     alice.join(&b);
@@ -154,8 +169,8 @@ async fn a_panic_restarts_only_its_channels_instance_and_the_events_behind_it_st
     assert_eq!(alice.text("again #2").await, "again #2");
     alice.say(&b, "b", &id);
     assert_eq!(alice.text("b #3").await, "b #3");
-    assert_eq!(service.cast(&a, Seen).await.unwrap(), Some(2));
-    assert_eq!(service.cast(&b, Seen).await.unwrap(), Some(3));
+    assert_eq!(service.send(&a, Seen).await.unwrap(), 2);
+    assert_eq!(service.send(&b, Seen).await.unwrap(), 3);
     wand.shutdown().await;
 }
 
@@ -164,7 +179,7 @@ async fn an_error_return_restarts_the_instance_too() {
     let platform = platform().await;
     let mut wand = Wand::new();
     let (service, [a, b], mut starts) = fragile(&mut wand, &platform).await;
-    let id = service.service_id().to_owned();
+    let id = service.service_id().clone();
     let mut alice = User::start(&mut wand, &platform, "alice", &[a.clone(), b.clone()]).await;
     alice.join(&a);
     alice.join(&b);
@@ -185,27 +200,31 @@ async fn an_error_return_restarts_the_instance_too() {
 }
 
 #[actix_rt::test]
-async fn spells_reach_the_instance_of_their_channel_and_a_failing_spell_restarts_it() {
+async fn the_programs_messages_reach_the_actor_of_their_channel_and_a_failing_one_restarts_it() {
     let platform = platform().await;
     let mut wand = Wand::new();
     let (service, [a, b], mut starts) = fragile(&mut wand, &platform).await;
-    let id = service.service_id().to_owned();
+    let id = service.service_id().clone();
     let mut alice = User::start(&mut wand, &platform, "alice", &[a.clone(), b.clone()]).await;
     alice.join(&a);
     alice.join(&b);
     alice.say(&a, "one", &id);
     assert_eq!(alice.text("one #1").await, "one #1");
 
-    assert_eq!(service.cast(&a, Seen).await.unwrap(), Some(1));
-    assert_eq!(service.cast(&b, Seen).await.unwrap(), Some(0));
-    // A spell that panics answers `None` and restarts that instance alone.
-    assert_eq!(service.cast(&a, Poison).await.unwrap(), None);
+    assert_eq!(service.send(&a, Seen).await.unwrap(), 1);
+    assert_eq!(service.send(&b, Seen).await.unwrap(), 0);
+    // A message that panics is an error for the program and restarts that actor alone.
+    assert_eq!(service.send(&a, Poison).await, Err(ChannelError::Failed(a.clone())));
     assert_eq!(next(&mut starts, "A's restart").await, a);
-    assert_eq!(service.cast(&a, Seen).await.unwrap(), Some(0));
-    // A spell that acts: the instance sends in its own channel.
-    service.cast(&b, Say { to: vec![alice.id()], text: "from a spell" }).await.unwrap();
-    let message = alice.message("the spell's message").await;
-    assert_eq!((message.text(), message.channel_id.as_str()), (Some("from a spell"), b.as_str()));
+    assert_eq!(service.send(&a, Seen).await.unwrap(), 0);
+    assert_eq!(service.status(&a).map(|s| s.restarts), Some(1));
+    // A message that acts: the actor sends in its own channel.
+    service.send(&b, Say { to: vec![alice.id()], text: "from the program" }).await.unwrap();
+    let message = alice.message("the program's message").await;
+    assert_eq!((message.text(), message.channel_id.as_str()), (Some("from the program"), b.as_str()));
+    // An unknown channel is an error that names it.
+    let nowhere = ChannelId::from("nowhere");
+    assert_eq!(service.send(&nowhere, Seen).await, Err(ChannelError::Unknown(nowhere)));
     wand.shutdown().await;
 }
 
@@ -219,12 +238,12 @@ async fn a_recipient_list_costs_one_http_call_per_process_and_incoming_groups_ar
     alice.join(&a);
     bob.join(&a);
     let both = vec![alice.id(), bob.id()];
-    let service_http = service.moobius().http().expect("the service has an HTTP session").client();
-    let alice_http = alice.moobius().http().expect("the user has an HTTP session").client();
+    let service_http = service_support::http_of(&service);
+    let alice_http = service_support::http_of(&alice.handle);
     let (service_before, alice_before) = (service_http.calls(), alice_http.calls());
 
     for text in ["one", "two", "three"] {
-        service.cast(&a, Say { to: both.clone(), text }).await.unwrap();
+        service.send(&a, Say { to: both.clone(), text }).await.unwrap();
         for user in [&mut alice, &mut bob] {
             let message = user.message(text).await;
             assert_eq!(message.text(), Some(text));
@@ -238,14 +257,14 @@ async fn a_recipient_list_costs_one_http_call_per_process_and_incoming_groups_ar
     assert_eq!(alice_http.calls() - alice_before, 1, "one GET /service/group");
 
     // Another list is another group; the first is still cached.
-    service.cast(&a, Say { to: vec![alice.id()], text: "alone" }).await.unwrap();
-    service.cast(&a, Say { to: both.clone(), text: "both" }).await.unwrap();
+    service.send(&a, Say { to: vec![alice.id()], text: "alone" }).await.unwrap();
+    service.send(&a, Say { to: both.clone(), text: "both" }).await.unwrap();
     assert_eq!(alice.text("alone").await, "alone");
     assert_eq!(alice.text("both").await, "both");
     assert_eq!(service_http.calls() - service_before, 2);
     // An empty list sends nothing and costs nothing: bob's next message is the last one.
-    service.cast(&a, Say { to: Vec::new(), text: "nobody" }).await.unwrap();
-    service.cast(&a, Say { to: vec![bob.id()], text: "last" }).await.unwrap();
+    service.send(&a, Say { to: Vec::new(), text: "nobody" }).await.unwrap();
+    service.send(&a, Say { to: vec![bob.id()], text: "last" }).await.unwrap();
     assert_eq!(bob.text("both").await, "both");
     assert_eq!(bob.text("last, not `nobody`").await, "last");
     assert_eq!(service_http.calls() - service_before, 3);
@@ -254,11 +273,11 @@ async fn a_recipient_list_costs_one_http_call_per_process_and_incoming_groups_ar
 
 /// Shows a user every kind of update and speaks through an agent.
 struct Showcase {
-    agent: String,
+    agent: CharacterId,
 }
 
 impl Service for Showcase {
-    fn on_join(&mut self, user: String, cx: &mut Cx<'_, Self>) -> ServiceResult {
+    fn on_join(&mut self, user: CharacterId, cx: &mut Cx<'_, Self>) -> ServiceResult {
         cx.send_buttons(vec![Button::new("b", "B")], &user);
         let item = MenuItem {
             menu_item_id: "m".into(),
@@ -277,12 +296,12 @@ impl Service for Showcase {
         cx.send_style(vec![style], &user);
         cx.send_canvas(vec![CanvasItem { text: Some("canvas".into()), path: None }], &user);
         cx.send_characters(vec![user.clone(), self.agent.clone()], &user);
-        cx.moobius().send_channel_info(ChannelInfo {
-            channel_id: cx.channel_id().to_owned(),
+        cx.channel().do_send(SendChannelInfo(ChannelInfo {
+            channel_id: cx.channel_id().clone(),
             channel_name: "renamed".into(),
             channel_description: "by the showcase".into(),
             channel_type: "ccs".into(),
-        });
+        }));
         cx.send_message_as(self.agent.clone(), MessageContent::Text("I am an agent".into()), user);
         Ok(())
     }
@@ -307,7 +326,7 @@ async fn a_user_mode_bot_receives_every_update_kind_and_messages_from_agents() {
         .await
         .unwrap();
     service.ready().await.unwrap();
-    assert_eq!(service.service_id(), service_id, "the configured service id is used");
+    assert_eq!(service.service_id(), &service_id, "the configured service id is used");
     assert!(service.created().is_empty(), "nothing was created: {}", service.created());
     let channel = service.channels()[0].clone();
     let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
@@ -341,7 +360,7 @@ struct Tally {
 }
 
 impl Service for Tally {
-    fn on_message_up(&mut self, message: Message, cx: &mut Cx<'_, Self>) -> ServiceResult {
+    fn on_message_up(&mut self, message: ChatMessage, cx: &mut Cx<'_, Self>) -> ServiceResult {
         self.count += 1;
         cx.send_text(format!("{} in {}", self.count, cx.channel_id()), message.sender);
         Ok(())
@@ -357,7 +376,7 @@ async fn a_shared_instance_serves_every_channel_with_one_state() {
     let service = wand
         .start(
             ServiceBuilder::new(config, move |channel| {
-                made.send(channel.to_owned()).unwrap();
+                made.send(channel.clone()).unwrap();
                 Tally { count: 0 }
             })
             .http(http)
@@ -393,7 +412,7 @@ async fn a_service_that_handles_nothing_still_runs() {
     alice.join(&channel);
     alice.say(&channel, "anyone?", zero.service_id());
     // The program can still act for it.
-    zero.moobius().send_text(&channel, "the program speaks", alice.id());
+    zero.actions().do_send(SendMessage::text(channel.clone(), "the program speaks", alice.id()));
     assert_eq!(alice.text("the program's message").await, "the program speaks");
     for (_, report) in wand.shutdown().await {
         assert_eq!(report.unacknowledged, 0);
@@ -407,7 +426,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 /// A config file in the reference SDK's shape (with the sections this crate does not use).
-fn sdk_file(platform: &moobius::platform::PlatformHandle, service_id: &str, channels: &[String]) -> String {
+fn sdk_file(platform: &moobius::platform::PlatformHandle, service_id: &str, channels: &[ChannelId]) -> String {
     serde_json::json!({
         "account_config": {"email": "sdk-user@test.moobius", "password": "sdk-password"},
         "service_config": {
@@ -434,20 +453,20 @@ async fn a_reference_sdk_config_file_starts_a_service_and_its_ids_are_reused() {
     let mut wand = Wand::new();
     let echo = wand.start(ServiceBuilder::new(Config::from_file(&file).unwrap(), |_| Echo)).await.unwrap();
     echo.ready().await.unwrap();
-    let (service, channels) = (echo.service_id().to_owned(), echo.channels().to_vec());
-    assert_eq!(echo.created().service_id.as_deref(), Some(service.as_str()));
+    let (service, channels) = (echo.service_id().clone(), echo.channels().to_vec());
+    assert_eq!(echo.created().service_id.as_ref(), Some(&service));
     assert_eq!(echo.created().channels, channels);
     let shown = echo.created().to_string();
-    assert!(shown.contains(&service) && shown.contains(&channels[0]), "{shown}");
+    assert!(shown.contains(service.as_str()) && shown.contains(channels[0].as_str()), "{shown}");
     wand.shutdown().await;
 
     // The reported ids written back into the file: nothing is created, they are used.
-    std::fs::write(&file, sdk_file(&platform, &service, &channels)).unwrap();
+    std::fs::write(&file, sdk_file(&platform, service.as_str(), &channels)).unwrap();
     let mut wand = Wand::new();
     let echo = wand.start(ServiceBuilder::new(Config::from_file(&file).unwrap(), |_| Echo)).await.unwrap();
     echo.ready().await.unwrap();
     assert!(echo.created().is_empty());
-    assert_eq!((echo.service_id(), echo.channels()), (service.as_str(), channels.as_slice()));
+    assert_eq!((echo.service_id(), echo.channels()), (&service, channels.as_slice()));
     let mut alice = User::start(&mut wand, &platform, "alice", &channels).await;
     alice.join(&channels[0]);
     alice.say(&channels[0], "from the file", &service);
@@ -459,7 +478,7 @@ async fn a_reference_sdk_config_file_starts_a_service_and_its_ids_are_reused() {
 struct Echo;
 
 impl Service for Echo {
-    fn on_message_up(&mut self, message: Message, cx: &mut Cx<'_, Self>) -> ServiceResult {
+    fn on_message_up(&mut self, message: ChatMessage, cx: &mut Cx<'_, Self>) -> ServiceResult {
         cx.send_message(message.content, message.sender);
         Ok(())
     }
@@ -478,7 +497,7 @@ async fn the_environment_alone_configures_a_service() {
     let mut wand = Wand::new();
     let echo = wand.start(ServiceBuilder::new(config, |_| Echo)).await.unwrap();
     echo.ready().await.unwrap();
-    let (service, channels) = (echo.service_id().to_owned(), echo.channels().to_vec());
+    let (service, channels) = (echo.service_id().clone(), echo.channels().to_vec());
     wand.shutdown().await;
 
     // MOOBIUS_SERVICE_ID and MOOBIUS_CHANNELS (comma separated) name what to use.
@@ -487,13 +506,13 @@ async fn the_environment_alone_configures_a_service() {
     let more = [channels[0].clone(), config.service.channels[0].clone()];
     drop(http);
     let mut env = env.to_vec();
-    env.push(("MOOBIUS_SERVICE_ID", service.clone()));
+    env.push(("MOOBIUS_SERVICE_ID", service.to_string()));
     env.push(("MOOBIUS_CHANNELS", more.join(",")));
     let config = Config::loader().env_vars(env).load().unwrap();
     let echo = wand.start(ServiceBuilder::new(config, |_| Echo)).await.unwrap();
     echo.ready().await.unwrap();
     assert!(echo.created().is_empty());
-    assert_eq!((echo.service_id(), echo.channels()), (service.as_str(), more.as_slice()));
+    assert_eq!((echo.service_id(), echo.channels()), (&service, more.as_slice()));
     let mut alice = User::start(&mut wand, &platform, "alice", &more).await;
     alice.join(&more[1]);
     alice.say(&more[1], "second channel", &service);

@@ -327,13 +327,22 @@ where
     M: actix::Message + Send + 'static,
     M::Result: Send + 'static,
 {
-    type Result = ResponseFuture<Result<M::Result, ChannelError>>;
+    type Result = ResponseActFuture<Self, Result<M::Result, ChannelError>>;
 
     fn handle(&mut self, Relay(message): Relay<M>, _ctx: &mut Context<Self>) -> Self::Result {
         let id = self.id().clone();
         let Some(actor) = self.actor.clone() else {
-            return Box::pin(async move { Err(ChannelError::NotRunning(id)) });
+            return Box::pin(actix::fut::ready(Err(ChannelError::NotRunning(id))));
         };
-        Box::pin(async move { actor.send(message).await.map_err(|_| ChannelError::Failed(id)) })
+        let generation = self.generation;
+        Box::pin(actor.send(message).into_actor(self).map(move |answer, keeper, ctx| {
+            answer.map_err(|_| {
+                // The actor died on the program's message: restart it as after a failed event.
+                if generation == keeper.generation {
+                    keeper.failed("stopped or panicked on a message of the program".to_owned(), ctx);
+                }
+                ChannelError::Failed(id)
+            })
+        }))
     }
 }

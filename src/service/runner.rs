@@ -205,10 +205,10 @@ where
             })
         };
         let channels = config.service.channels.clone();
-        let mut routing = Router::new(make, shared, Some(http));
+        let mut routing = Router::new(make, shared, Some(http.clone()));
         routing.warm_up(&channels);
         router_ctx.run(routing);
-        let inner = HandleInner { me, channels, created, outbox, client, router, board };
+        let inner = HandleInner { me, channels, created, outbox, client, router, board, http };
         Ok(Running { handle: ServiceHandle { inner: Rc::new(inner) }, runtime, _renewal: renewal })
     }
 }
@@ -263,6 +263,7 @@ where
     client: Client,
     router: Addr<Router<A, R>>,
     board: Arc<Board>,
+    http: HttpClient,
 }
 
 /// Reaches a running service (`ServiceHandle<AsService, A>`) or user-mode bot
@@ -342,6 +343,11 @@ where
     /// The runtime's client (state, latency, counters).
     pub fn client(&self) -> &Client {
         &self.inner.client
+    }
+
+    /// The HTTP API session the service signed in with (profiles, agents, members, groups).
+    pub fn http(&self) -> Option<&HttpClient> {
+        Some(&self.inner.http)
     }
 
     /// How the actor of `channel_id` fares (`None` before its first failure: it is running).

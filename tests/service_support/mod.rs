@@ -225,3 +225,11 @@ pub async fn heard(rx: &mut mpsc::UnboundedReceiver<Heard>, what: &str) -> Heard
         _ => panic!("the service heard nothing within {WAIT:?} while waiting for {what}"),
     }
 }
+
+/// A new HTTP client of a running service's session (same token, group cache and call counter).
+pub fn http_of<R: moobius::service::Role, A>(handle: &ServiceHandle<R, A>) -> HttpClient
+where
+    A: actix::Actor<Context = actix::Context<A>> + actix::Handler<ChannelEvent>,
+{
+    handle.http().expect("the service has an HTTP session").clone()
+}
