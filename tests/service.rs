@@ -552,3 +552,328 @@ async fn configuration_and_start_up_errors_say_what_is_wrong() {
     assert!(shown.starts_with("start-up over HTTP"), "{shown}");
     assert!(!shown.contains("not-the-password-123") && !debug.contains("not-the-password-123"), "{debug}");
 }
+
+/// An echo written as a plain actix actor that awaits each echo's receipt and counts them.
+struct Acknowledged {
+    channel: Channel<AsService>,
+    receipts: mpsc::UnboundedSender<Result<Receipt, String>>,
+}
+
+impl Actor for Acknowledged {
+    type Context = Context<Self>;
+}
+
+impl Handler<ChannelEvent> for Acknowledged {
+    type Result = HandlerResult;
+
+    fn handle(&mut self, event: ChannelEvent, ctx: &mut Context<Self>) -> HandlerResult {
+        let EventKind::MessageUp(message) = event.kind else { return Ok(()) };
+        let mut echo = SendMessage::new(event.channel_id, message.content.clone(), &message.sender);
+        if message.text() == Some("impersonate") {
+            // Nobody this service may speak as: the platform refuses.
+            echo = echo.as_character(CharacterId::from("not-a-member-or-agent"));
+        }
+        let receipts = self.receipts.clone();
+        ctx.spawn(self.channel.send(echo).into_actor(self).map(move |answer, _this, _ctx| {
+            let answer = answer.expect("the outbox is alive").map_err(|e| {
+                assert!(matches!(e.kind(), ActionErrorKind::Refused { .. }), "{e:?}");
+                e.refusal_reason().unwrap_or_default().to_owned()
+            });
+            let _ = receipts.send(answer);
+        }));
+        Ok(())
+    }
+}
+
+#[actix_rt::test]
+async fn an_actor_awaits_the_receipt_of_its_action_and_a_refusal_comes_back_to_it_with_the_reason() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let (tx, mut receipts) = mpsc::unbounded_channel();
+    let service = wand
+        .start(ServiceBuilder::actor(config(&platform, "acked"), move |channel| Acknowledged {
+            channel,
+            receipts: tx.clone(),
+        }))
+        .await
+        .unwrap();
+    service.ready().await.unwrap();
+    let channel = service.channels()[0].clone();
+    let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
+    alice.join(&channel);
+
+    alice.say(&channel, "hello", service.service_id());
+    assert_eq!(alice.text("the echo").await, "hello");
+    let receipt = next(&mut receipts, "the echo's receipt").await.expect("acknowledged");
+    assert!(!receipt.request_id.is_empty());
+
+    alice.say(&channel, "impersonate", service.service_id());
+    let reason = next(&mut receipts, "the refusal").await.expect_err("refused");
+    assert!(!reason.is_empty(), "the platform's reason reaches the caller");
+    // The refused echo never reached alice: her next message is the next echo.
+    alice.say(&channel, "after", service.service_id());
+    assert_eq!(alice.text("the echo after the refusal").await, "after");
+    assert!(next(&mut receipts, "the last receipt").await.is_ok());
+
+    // The program awaits receipts too, through the handle's actions.
+    let receipt = service
+        .actions()
+        .send(SendMessage::text(channel.clone(), "from the program", alice.id()))
+        .await
+        .unwrap()
+        .expect("acknowledged");
+    assert!(!receipt.request_id.is_empty());
+    assert_eq!(alice.text("the program's message").await, "from the program");
+    // An empty recipient list is an error value, not a silent drop.
+    let empty = service.actions().send(SendMessage::text(channel.clone(), "nobody", Vec::new())).await.unwrap();
+    assert!(matches!(empty.unwrap_err().kind(), ActionErrorKind::NoRecipients));
+    wand.shutdown().await;
+}
+
+/// Answers each message after an await (a timer standing in for an HTTP call or an LLM), and
+/// counts the answers in its state when the work completes.
+#[derive(Default)]
+struct Slow {
+    answered: u32,
+}
+
+impl Service for Slow {
+    fn on_message_up(&mut self, message: ChatMessage, cx: &mut Cx<'_, Self>) -> ServiceResult {
+        let text = message.text().unwrap_or_default().to_owned();
+        let work = async move {
+            tokio::task::yield_now().await;
+            text.to_uppercase()
+        };
+        cx.spawn(work, move |this: &mut Self, loud, cx| {
+            this.answered += 1;
+            if loud == "FAIL" {
+                return Err("the async work failed".into());
+            }
+            cx.send_text(format!("{loud} ({} answered)", this.answered), &message.sender);
+            Ok(())
+        });
+        Ok(())
+    }
+}
+
+#[actix_rt::test]
+async fn async_work_updates_the_state_when_it_completes_and_its_failure_restarts_the_instance() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let service = wand.start(ServiceBuilder::new(config(&platform, "slow"), |_| Slow::default())).await.unwrap();
+    service.ready().await.unwrap();
+    let channel = service.channels()[0].clone();
+    let mut watch = service.supervision();
+    let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
+    alice.join(&channel);
+    alice.say(&channel, "one", service.service_id());
+    assert_eq!(alice.text("the first answer").await, "ONE (1 answered)");
+    alice.say(&channel, "two", service.service_id());
+    assert_eq!(alice.text("the second answer").await, "TWO (2 answered)");
+    // A continuation that fails restarts the instance (its count starts again).
+    alice.say(&channel, "fail", service.service_id());
+    let notice = tokio::time::timeout(WAIT, watch.recv()).await.expect("a restart notice").unwrap();
+    assert_eq!(notice.channel_id, channel);
+    assert!(matches!(&notice.kind, SupervisionKind::Restarting { reason, .. } if reason.contains("async work failed")));
+    alice.say(&channel, "three", service.service_id());
+    assert_eq!(alice.text("the answer of the new instance").await, "THREE (1 answered)");
+    wand.shutdown().await;
+}
+
+/// A service whose start always fails.
+struct NeverStarts;
+
+impl Service for NeverStarts {
+    fn on_start(&mut self, _cx: &mut Cx<'_, Self>) -> ServiceResult {
+        Err("the database is unreachable".into())
+    }
+}
+
+#[actix_rt::test]
+async fn a_service_whose_start_always_fails_is_stopped_at_its_restart_limit_while_another_serves() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let echo = wand.start(ServiceBuilder::new(config(&platform, "healthy"), |_| Echo)).await.unwrap();
+    // Many restarts with no backoff: a restart that recursed would overflow the stack long before.
+    const RESTARTS: u32 = 2_000;
+    let policy = RestartPolicy::default().max_restarts(RESTARTS).backoff(Duration::ZERO, Duration::ZERO);
+    let broken = ServiceBuilder::new(config(&platform, "broken"), |_| NeverStarts).restart_policy(policy);
+    let broken = wand.start(broken).await.unwrap();
+    let mut watch = broken.supervision();
+    echo.ready().await.unwrap();
+    broken.ready().await.unwrap();
+    let channel = broken.channels()[0].clone();
+
+    let reason = loop {
+        let notice = tokio::time::timeout(WAIT, watch.recv()).await.expect("the stop within the wait");
+        match notice {
+            Ok(moobius::service::Supervision { kind: SupervisionKind::Stopped { reason }, .. }) => break reason,
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert!(reason.contains("start") && reason.contains("database is unreachable"), "{reason}");
+    let status = broken.status(&channel).expect("a status");
+    assert_eq!((status.state, status.restarts), (ChannelState::Stopped, u64::from(RESTARTS)));
+    assert_eq!(broken.send(&channel, Ping).await, Err(ChannelError::NotRunning(channel.clone())));
+
+    // The other service, in the same process, still serves.
+    let here = echo.channels()[0].clone();
+    let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&here)).await;
+    alice.join(&here);
+    alice.say(&here, "still here?", echo.service_id());
+    assert_eq!(alice.text("the healthy echo").await, "still here?");
+    wand.shutdown().await;
+}
+
+/// A message nothing handles specially.
+struct Ping;
+
+impl actix::Message for Ping {
+    type Result = ();
+}
+
+impl Handler<Ping> for ServiceActor<NeverStarts> {
+    type Result = ();
+
+    fn handle(&mut self, _: Ping, _ctx: &mut Context<Self>) {}
+}
+
+#[actix_rt::test]
+async fn a_factory_that_panics_is_retried_with_backoff_and_the_events_held_meanwhile_arrive_in_order() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let calls = std::rc::Rc::new(std::cell::Cell::new(0u32));
+    let counted = std::rc::Rc::clone(&calls);
+    let policy = RestartPolicy::default().backoff(Duration::from_millis(20), Duration::from_millis(200));
+    let (config, http) = config_with_channels(&platform, "flaky-factory", 1).await;
+    let service = wand
+        .start(
+            ServiceBuilder::new(config, move |_| {
+                counted.set(counted.get() + 1);
+                // The first three attempts fail, as a factory whose resource is not up yet.
+                assert!(counted.get() > 3, "the factory's resource is not ready (attempt {})", counted.get());
+                Echo
+            })
+            .http(http)
+            .restart_policy(policy),
+        )
+        .await
+        .unwrap();
+    service.ready().await.unwrap();
+    let channel = service.channels()[0].clone();
+    let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
+    alice.join(&channel);
+    for text in ["first", "second", "third"] {
+        alice.say(&channel, text, service.service_id());
+    }
+    for text in ["first", "second", "third"] {
+        assert_eq!(alice.text("the echoes, in order").await, text);
+    }
+    assert_eq!(calls.get(), 4, "three panics, then one instance");
+    let status = service.status(&channel).expect("a status");
+    assert_eq!((status.state, status.restarts), (ChannelState::Running, 3));
+    assert!(status.last_failure.unwrap().contains("factory panicked"));
+    wand.shutdown().await;
+}
+
+/// An HTTP proxy in front of the platform that holds every group lookup (`GET /service/group`)
+/// while its gate is closed: a slow HTTP API, controlled by the test.
+struct GatedHttp {
+    url: String,
+    gate: tokio::sync::watch::Sender<bool>,
+    server: actix_web::dev::ServerHandle,
+}
+
+struct Upstream {
+    base: String,
+    gate: tokio::sync::watch::Receiver<bool>,
+}
+
+async fn forward(
+    req: actix_web::HttpRequest,
+    body: actix_web::web::Bytes,
+    upstream: actix_web::web::Data<Upstream>,
+) -> actix_web::HttpResponse {
+    if req.path() == "/service/group" {
+        let mut gate = upstream.gate.clone();
+        let _ = gate.wait_for(|open| *open).await;
+    }
+    let url = format!("{}{}", upstream.base, req.uri().path_and_query().map_or("", |p| p.as_str()));
+    let mut forwarded = awc::Client::default().request(req.method().clone(), url);
+    for (name, value) in req.headers() {
+        if name != "host" {
+            forwarded = forwarded.insert_header((name.clone(), value.clone()));
+        }
+    }
+    let mut answer = forwarded.send_body(body).await.expect("the platform answers");
+    let bytes = answer.body().await.expect("the platform's body");
+    let mut response = actix_web::HttpResponse::build(answer.status());
+    if let Some(kind) = answer.headers().get("content-type") {
+        response.insert_header(("content-type", kind.clone()));
+    }
+    response.body(bytes)
+}
+
+impl GatedHttp {
+    async fn start(platform_http: &str) -> Self {
+        let (gate, rx) = tokio::sync::watch::channel(true);
+        let data = actix_web::web::Data::new(Upstream { base: platform_http.trim_end_matches('/').to_owned(), gate: rx });
+        let server = actix_web::HttpServer::new(move || {
+            actix_web::App::new().app_data(data.clone()).default_service(actix_web::web::to(forward))
+        })
+        .workers(1)
+        .disable_signals()
+        .bind("127.0.0.1:0")
+        .unwrap();
+        let url = format!("http://{}", server.addrs()[0]);
+        let server = server.run();
+        let handle = server.handle();
+        actix_rt::spawn(server);
+        Self { url, gate, server: handle }
+    }
+}
+
+#[actix_rt::test]
+async fn a_group_lookup_in_one_channel_delays_no_other_channel_and_order_within_it_is_kept() {
+    let platform = platform().await;
+    let gated = GatedHttp::start(&platform.http_url()).await;
+    let mut wand = Wand::new();
+    let (mut config, _) = config_with_channels(&platform, "lookups", 2).await;
+    config.service.http_server_uri = gated.url.clone();
+    let (tx, mut heard) = mpsc::unbounded_channel();
+    let service = wand
+        .start(ServiceBuilder::new(config, move |_| service_support::Recorder(tx.clone())))
+        .await
+        .unwrap();
+    service.ready().await.unwrap();
+    let [a, b] = [service.channels()[0].clone(), service.channels()[1].clone()];
+    let id = service.service_id().clone();
+    let alice = User::start(&mut wand, &platform, "alice", &[a.clone(), b.clone()]).await;
+    alice.join(&a);
+    alice.join(&b);
+    let text = |channel: &ChannelId, text: &str| {
+        service_support::Heard::Text(channel.clone(), alice.id(), text.to_owned())
+    };
+    let mut next_text = async || loop {
+        match service_support::heard(&mut heard, "a message").await {
+            service_support::Heard::Join(..) => {}
+            other => break other,
+        }
+    };
+    // B's recipient group is looked up once, with the gate open; then it is cached.
+    alice.say(&b, "b0", &id);
+    assert_eq!(next_text().await, text(&b, "b0"));
+
+    // A's first message needs a lookup, held at the gate; A's second waits behind it; B's passes.
+    gated.gate.send_replace(false);
+    alice.say(&a, "a1", &id);
+    alice.say(&a, "a2", &id);
+    alice.say(&b, "b1", &id);
+    assert_eq!(next_text().await, text(&b, "b1"), "channel B is not held behind A's lookup");
+    gated.gate.send_replace(true);
+    assert_eq!(next_text().await, text(&a, "a1"));
+    assert_eq!(next_text().await, text(&a, "a2"), "order within channel A is kept");
+    wand.shutdown().await;
+    gated.server.stop(true).await;
+}
