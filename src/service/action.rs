@@ -4,6 +4,18 @@
 //! its role: [`AsService`] sends messages, buttons, menus, style, canvas, characters and channel
 //! info; [`AsUser`] sends messages, joins, leaves, refreshes and clicks.
 //!
+//! ```
+//! # use moobius::prelude::*;
+//! fn demo(service: actix::Addr<Outbox<AsService>>, user: actix::Addr<Outbox<AsUser>>, channel: ChannelId, to: CharacterId) {
+//!     service.do_send(SendButtons::new(channel.clone(), vec![], &to));
+//!     service.do_send(SendMessage::text(channel.clone(), "hi", &to));
+//!     user.do_send(JoinChannel(channel.clone()));
+//!     user.do_send(SendMessage::text(channel, "hi", to));
+//! }
+//! ```
+//!
+//! The same calls with the roles swapped do not compile:
+//!
 //! ```compile_fail
 //! # use moobius::prelude::*;
 //! # fn demo(user: actix::Addr<Outbox<AsUser>>, channel: ChannelId, to: CharacterId) {

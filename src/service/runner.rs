@@ -30,6 +30,7 @@ type Tune = Box<dyn FnOnce(ClientConfigBuilder) -> ClientConfigBuilder>;
 /// # Examples
 /// The actor form: the factory gets each channel's [`Channel`] handle.
 /// ```no_run
+/// use actix::prelude::*;
 /// use moobius::prelude::*;
 ///
 /// struct Echo { channel: Channel<AsService> }
