@@ -24,12 +24,19 @@
 //! - [`config`]: the reference SDK's `config.json`, with `MOOBIUS_*` environment overrides, and
 //!   [`config::ensure_service_and_channels`] to create the service and channel it lacks.
 //! - [`service`]: what users write and run:
-//!   - [`service::Service`]: the trait a service implements, one method per event kind;
-//!   - service actors ([`service::ServiceActor`], one per channel or one shared): host a service
-//!     instance, rebuild it from its factory when it errors or panics, keep their mailbox;
+//!   - channel actors: the user's own actix actors, one per channel (or one shared), receiving
+//!     [`service::ChannelEvent`] messages and sending typed action messages
+//!     ([`service::action`]) to a role-typed [`service::Outbox`], which answers with receipts;
+//!   - keeper actors (one per channel actor): make it with the user's factory, hand it its
+//!     events one at a time and in order, restart it on an error or panic with a bounded count
+//!     and a backoff ([`service::RestartPolicy`]), hold events during a restart;
 //!   - router actor: the runtime's handler for one service; resolves group ids to character
-//!     ids (cached) in arrival order and routes each event to its channel's instance;
-//!   - outbox actor: turns typed actions into frames in order, character lists into group ids;
+//!     ids (cached; a lookup holds only its own channel's queue) and routes each event to its
+//!     channel's keeper;
+//!   - outbox actor: turns action messages into frames in order, character lists into group
+//!     ids, and reports each frame's receipt to whoever awaits it;
+//!   - [`service::Service`]: the short callback form, an adapter over the core
+//!     ([`service::ServiceActor`]);
 //!   - [`service::ServiceBuilder`] and [`service::Wand`]: start one or several services (sign
 //!     in, create and bind what is missing, start the actors) and stop them on a signal.
 //! - `platform` (feature `platform`, on by default): the embedded local Moobius platform, an
@@ -57,7 +64,7 @@ pub mod prelude {
     };
     pub use crate::service::{
         ActionError, AsService, AsUser, Channel, ChannelEvent, ChatMessage, ClickButton, ClickMenuItem,
-        CreateAgent, EventKind, Fetch, HandlerResult, JoinChannel, LeaveChannel, Outbox, Receipt, Recipients,
+        CreateAgent, EventKind, Fetch, HandlerResult, JoinChannel, LeaveChannel, Outbox, ActionReceipt, Recipients,
         Refresh, RestartPolicy, SendAction, SendButtons, SendCanvas, SendChannelInfo, SendCharacters,
         SendFrame, SendMenu, SendMessage, SendStyle, Service, ServiceActor, ServiceBuilder, ServiceContext,
         ServiceHandle, ServiceResult, Update, Wand,

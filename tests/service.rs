@@ -556,7 +556,7 @@ async fn configuration_and_start_up_errors_say_what_is_wrong() {
 /// An echo written as a plain actix actor that awaits each echo's receipt and counts them.
 struct Acknowledged {
     channel: Channel<AsService>,
-    receipts: mpsc::UnboundedSender<Result<Receipt, String>>,
+    receipts: mpsc::UnboundedSender<Result<ActionReceipt, String>>,
 }
 
 impl Actor for Acknowledged {

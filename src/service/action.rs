@@ -1,5 +1,5 @@
 //! The typed action messages a channel actor sends to its [`Outbox`]: each is an actix message
-//! whose answer is the platform's [`Receipt`] or an [`ActionError`]. `do_send` fires and
+//! whose answer is the platform's [`ActionReceipt`] or an [`ActionError`]. `do_send` fires and
 //! forgets; `send(..).await` waits for the receipt. Which messages an outbox accepts depends on
 //! its role: [`AsService`] sends messages, buttons, menus, style, canvas, characters and channel
 //! info; [`AsUser`] sends messages, joins, leaves, refreshes and clicks.
@@ -47,7 +47,7 @@ use std::time::Duration;
 
 /// The platform acknowledged an action's frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Receipt {
+pub struct ActionReceipt {
     /// The frame's `request_id`, as the receipt named it.
     pub request_id: String,
     /// From the frame's (last) write to its receipt.
@@ -132,7 +132,7 @@ pub enum ActionErrorKind {
 macro_rules! action {
     ($name:ident => $($role:ty),+ ; |$msg:ident| $draft:expr) => {
         impl actix::Message for $name {
-            type Result = Result<Receipt, ActionError>;
+            type Result = Result<ActionReceipt, ActionError>;
         }
         $(
             impl Handler<$name> for Outbox<$role> {

@@ -8,7 +8,7 @@
 //! ids, in the order the platform sent them; channels run concurrently. The actor answers with
 //! typed action messages ([`SendMessage`], [`SendButtons`], [`SendCanvas`], [`JoinChannel`], ...)
 //! sent to its [`Outbox`] address: `do_send` fires and forgets, `send(..).await` gives the
-//! platform's [`Receipt`] or an [`ActionError`] saying why it was refused. Async work is plain
+//! platform's [`ActionReceipt`] or an [`ActionError`] saying why it was refused. Async work is plain
 //! actix: `ctx.spawn(fut.into_actor(self).map(|result, actor, ctx| ...))`.
 //!
 //! **Why one event message with an enum inside**, rather than one message per kind: an actor
@@ -57,7 +57,7 @@ mod wand;
 
 pub use action::{
     ActionError, ActionErrorKind, Actions, ClickButton, ClickMenuItem, CreateAgent, JoinChannel, LeaveChannel,
-    Receipt, Refresh, SendAction, SendButtons, SendCanvas, SendChannelInfo, SendCharacters, SendFrame, SendMenu,
+    ActionReceipt, Refresh, SendAction, SendButtons, SendCanvas, SendChannelInfo, SendCharacters, SendFrame, SendMenu,
     SendMessage, SendStyle,
 };
 pub use callback::{Service, ServiceActor, ServiceContext, ServiceResult};

@@ -4,10 +4,10 @@
 //!
 //! An action sent with `do_send` is fire and forget: its frame goes out untracked, and a refusal
 //! reaches the channel actors as [`EventKind::Refused`](super::EventKind::Refused). An action
-//! sent with `send(..).await` is tracked: the caller gets the platform's [`Receipt`] or an
+//! sent with `send(..).await` is tracked: the caller gets the platform's [`ActionReceipt`] or an
 //! [`ActionError`] saying why it was refused.
 
-use super::action::{ActionError, ActionErrorKind, Receipt};
+use super::action::{ActionError, ActionErrorKind, ActionReceipt};
 use super::recipients::Recipients;
 use super::role::Role;
 use crate::client::Client;
@@ -116,7 +116,7 @@ impl std::fmt::Debug for ActionResponse {
 impl<R, M> MessageResponse<Outbox<R>, M> for ActionResponse
 where
     R: Role,
-    M: actix::Message<Result = Result<Receipt, ActionError>>,
+    M: actix::Message<Result = Result<ActionReceipt, ActionError>>,
 {
     fn handle(self, ctx: &mut Context<Outbox<R>>, tx: Option<OneshotSender<M::Result>>) {
         let Self { draft, speaker, client, http } = self;
@@ -156,13 +156,13 @@ fn send(client: &Client, frame: Frame, tracked: bool) -> Result<Sent, ActionErro
     }
 }
 
-fn finish(sent: Result<Sent, ActionError>, tx: Option<OneshotSender<Result<Receipt, ActionError>>>) {
+fn finish(sent: Result<Sent, ActionError>, tx: Option<OneshotSender<Result<ActionReceipt, ActionError>>>) {
     match (sent, tx) {
         (Ok(Sent::Tracked(request_id, receipt)), Some(tx)) => {
             actix::spawn(async move {
                 let result = match receipt.await {
                     Ok(acked) if acked.status => {
-                        Ok(Receipt { request_id, latency: Instant::now().saturating_duration_since(acked.sent_at) })
+                        Ok(ActionReceipt { request_id, latency: Instant::now().saturating_duration_since(acked.sent_at) })
                     }
                     Ok(acked) => {
                         Err(ActionError::new(ActionErrorKind::Refused { request_id, reason: acked.reason }))
