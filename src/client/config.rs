@@ -1,7 +1,7 @@
 //! Everything the runtime can be tuned with, as named defaults and a builder that checks them.
 
 use super::error::ClientError;
-use super::token::TokenSource;
+use super::token::TokenProvider;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -58,7 +58,7 @@ impl Identity {
 pub struct ClientConfig {
     pub(crate) url: String,
     pub(crate) identity: Identity,
-    pub(crate) token: Arc<dyn TokenSource>,
+    pub(crate) token: Arc<dyn TokenProvider>,
     pub(crate) connect_timeout: Duration,
     pub(crate) send_timeout: Duration,
     pub(crate) heartbeat_interval: Duration,
@@ -112,7 +112,7 @@ impl ClientConfig {
     pub fn builder(
         url: impl Into<String>,
         identity: Identity,
-        token: impl TokenSource,
+        token: impl TokenProvider,
     ) -> ClientConfigBuilder {
         ClientConfigBuilder {
             config: ClientConfig {

@@ -7,13 +7,10 @@ use crate::protocol::{
     MessageId, ResumeGap, UnknownEvent, UpdateBody, UpdateContent,
 };
 
-/// What a channel actor's handler returns. An error (like a panic) restarts that channel's actor
-/// alone, within its [`RestartPolicy`](super::RestartPolicy); the event is reported once and not
-/// retried.
-pub type HandlerResult = Result<(), HandlerError>;
-
-/// The error a handler returns: any error, boxed.
-pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+/// What a channel actor's handler returns (the client runtime's handlers return the same): an
+/// error, like a panic, restarts that channel's actor alone, within its
+/// [`RestartPolicy`](super::RestartPolicy); the event is reported once and not retried.
+pub use crate::client::{HandlerError, HandlerResult};
 
 /// One event for one channel, in the order the platform sent the channel's events. The message a
 /// channel actor handles (`impl Handler<ChannelEvent>`).
