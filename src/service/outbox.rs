@@ -19,6 +19,7 @@ use crate::protocol::{
 use actix::dev::{MessageResponse, OneshotSender};
 use actix::prelude::*;
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Who an outbox speaks for, at run time (the type parameter says it at compile time).
@@ -58,7 +59,7 @@ impl Draft {
 /// The outbox of one service (`Outbox<AsService>`) or user-mode bot (`Outbox<AsUser>`). Send it
 /// the action messages of [`action`](super::action); which ones it accepts depends on `R`.
 pub struct Outbox<R: Role> {
-    speaker: Speaker,
+    speaker: Arc<Speaker>,
     client: Client,
     http: Option<HttpClient>,
     _role: PhantomData<fn() -> R>,
@@ -72,7 +73,7 @@ impl<R: Role> std::fmt::Debug for Outbox<R> {
 
 impl<R: Role> Outbox<R> {
     pub(crate) fn new(speaker: Speaker, client: Client, http: Option<HttpClient>) -> Self {
-        Self { speaker, client, http, _role: PhantomData }
+        Self { speaker: Arc::new(speaker), client, http, _role: PhantomData }
     }
 
     /// The response of a message asking for `draft`: it is sent when actix hands the response
@@ -80,7 +81,7 @@ impl<R: Role> Outbox<R> {
     pub(crate) fn submit(&self, draft: Draft) -> ActionResponse {
         ActionResponse {
             draft,
-            speaker: self.speaker.clone(),
+            speaker: Arc::clone(&self.speaker),
             client: self.client.clone(),
             http: self.http.clone(),
         }
@@ -102,7 +103,7 @@ impl<R: Role> Actor for Outbox<R> {
 /// What an outbox answers an action with: the receipt, once the platform sends it.
 pub struct ActionResponse {
     draft: Draft,
-    speaker: Speaker,
+    speaker: Arc<Speaker>,
     client: Client,
     http: Option<HttpClient>,
 }
