@@ -3,9 +3,10 @@
 //! and encoded back, malformed text refused with a clear error. A new row is tested as is.
 
 use moobius::protocol::{
-    ActionKind, BottomButton, BuildError, Button, CanvasItem, ChannelInfo, ClickArgument, ClickedMessage,
-    Context, Dialog, Display, Event, Frame, Incoming, InputComponent, InputType, MenuItem, MessageContent,
-    Request, StyleItem, UpdateContent, UpdatePayload,
+    ActionKind, BottomButton, BuildError, Button, CanvasItem, ChannelId, ChannelInfo, CharacterId,
+    ClickArgument, ClickedMessage, Context, Dialog, Display, Event, Frame, GroupId, Incoming,
+    InputComponent, InputType, MenuItem, MessageContent, MessageId, Request, ServiceId, StyleItem,
+    UpdateContent, UpdatePayload,
 };
 use serde_json::Value;
 use std::path::PathBuf;
@@ -64,10 +65,10 @@ fn s<'a>(call: &'a Value, key: &str) -> &'a str {
 /// Builds the frame the reference SDK built for this row's call, with our constructors.
 /// `None` for a row whose call this test does not know (it is still round-tripped).
 fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
-    let svc = || s(call, "service_id");
-    let chan = || s(call, "channel_id");
-    let rec = || s(call, "recipients");
-    let user = || s(call, "user_id");
+    let svc = || ServiceId::from(s(call, "service_id"));
+    let chan = || ChannelId::from(s(call, "channel_id"));
+    let rec = || GroupId::from(s(call, "recipients"));
+    let user = || CharacterId::from(s(call, "user_id"));
     let args = |key: &str| -> Vec<ClickArgument> { serde_json::from_value(call[key].clone()).unwrap() };
     let content = |subtype: &str| -> MessageContent {
         let c = &call["content"];
@@ -96,7 +97,7 @@ fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
         "join_channel" => Ok(Frame::join_channel(user(), chan())),
         "leave_channel" => Ok(Frame::leave_channel(user(), chan())),
         "refresh_as_user" => Ok(Frame::refresh(user(), chan())),
-        "send_characters" => Frame::send_characters(svc(), chan(), s(call, "characters"), rec()),
+        "send_characters" => Frame::send_characters(svc(), chan(), GroupId::from(s(call, "characters")), rec()),
         "send_buttons" => {
             let hard = Dialog::new("options")
                 .component(InputComponent {
@@ -169,7 +170,7 @@ fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
         "update_channel_info" => Ok(Frame::update_channel_info(
             svc(),
             ChannelInfo {
-                channel_id: chan().into(),
+                channel_id: chan(),
                 channel_name: "Lobby".into(),
                 channel_description: "A test channel".into(),
                 channel_type: "ccs".into(),
@@ -192,7 +193,7 @@ fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
         "message_up_text" => Frame::message_up(user(), svc(), chan(), content("text"), rec()),
         n if n.starts_with("message_down_") && call.get("sender").is_some() => {
             let subtype = n.trim_start_matches("message_down_");
-            Frame::message_down(svc(), chan(), content(subtype), rec(), s(call, "sender")).map(|mut frame| {
+            Frame::message_down(svc(), chan(), content(subtype), rec(), CharacterId::from(s(call, "sender"))).map(|mut frame| {
                 if let (Frame::MessageDown { body, .. }, Some(Value::Object(ctx))) =
                     (&mut frame, call.get("context"))
                 {
@@ -202,7 +203,7 @@ fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
             })
         }
         "message_down_no_recipients" => {
-            Frame::message_down("svc", "chan", MessageContent::text("x"), rec(), "agent")
+            Frame::message_down("svc".into(), "chan".into(), MessageContent::text("x"), rec(), "agent".into())
         }
         "send_button_click" => Ok(Frame::button_click(
             user(),
@@ -213,7 +214,7 @@ fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
         )),
         n if n.starts_with("send_menu_item_click") => {
             let message = match &call["the_message"] {
-                Value::String(id) => ClickedMessage::by_id(id.as_str()),
+                Value::String(id) => ClickedMessage::by_id(MessageId::from(id.as_str())),
                 full => ClickedMessage {
                     message_id: s(full, "message_id").into(),
                     message_subtype: s(full, "message_subtype").into(),
