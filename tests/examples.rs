@@ -5,8 +5,8 @@
 //! beside its `main`; this test includes the file as a module with `#[path]` (its `main` is unused
 //! here, hence `allow(dead_code)`). So the code under test is exactly the code a newcomer reads
 //! and runs, with no copy and no library target for the examples. The last tests run the built
-//! example binaries themselves (`cargo test` builds them; a lone `cargo test --test examples`
-//! does not, and those tests then say so and pass): `echo` on its embedded platform, and every
+//! example binaries themselves (`cargo test` builds them; a run that did not build them fails
+//! and says how to): `echo` on its embedded platform, and every
 //! example against `moobius platform` through the `MOOBIUS_*` environment variables, the
 //! `puppet` process talking to the `echo` process.
 
@@ -501,18 +501,18 @@ async fn ready_line(lines: &mut mpsc::UnboundedReceiver<String>) -> (String, Vec
     (service.to_owned(), channels.split(',').map(str::to_owned).collect())
 }
 
-/// The built example `name`, when `cargo test` built it (it builds every example; `cargo test
-/// --test examples` alone does not, and then these tests say so and pass).
-fn example_binary(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path =
-        exe.parent()?.parent()?.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is not built (run `cargo test` or `cargo build --examples`)", path.display());
-        None
-    }
+/// The built example `name` (`cargo test` builds every example; a filtered run may not, and then
+/// the test fails saying how to build them).
+fn example_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
+    let path = dir.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo test` (which builds the examples) or `cargo build --examples` first",
+        path.display()
+    );
+    path
 }
 
 const ENV: [&str; 6] = [
@@ -552,7 +552,7 @@ async fn talk_to_echo(http_url: String, ws_url: String, service: &str, channel: 
 
 #[actix_rt::test]
 async fn the_echo_binary_runs_on_its_embedded_platform() {
-    let Some(echo) = example_binary("echo") else { return };
+    let echo = example_binary("echo");
     let mut process = spawn(&echo, &[], &[]);
     let mut lines = process.lines();
     let urls = line_after(&mut lines, "local platform on ").await;
@@ -588,7 +588,7 @@ fn env_for(http_url: &str, ws_url: &str, name: &str) -> Vec<(&'static str, Strin
 
 #[actix_rt::test]
 async fn the_echo_binary_runs_against_moobius_platform_and_the_puppet_binary_talks_to_it() {
-    let (Some(echo), Some(puppet)) = (example_binary("echo"), example_binary("puppet")) else { return };
+    let (echo, puppet) = (example_binary("echo"), example_binary("puppet"));
     let (platform, http_url, ws_url) = moobius_platform().await;
 
     // No service id, no channels: both are created (and reported).
@@ -630,7 +630,7 @@ async fn every_other_example_starts_against_moobius_platform_and_stops_on_sigter
     for (name, services, channels_each) in
         [("assistant", 1, 1), ("buttons", 1, 1), ("groupchat", 1, 1), ("menu_canvas", 1, 1), ("multi_channel", 2, 2)]
     {
-        let Some(binary) = example_binary(name) else { return };
+        let binary = example_binary(name);
         let mut process = spawn(&binary, &[], &env_for(&http_url, &ws_url, name));
         let mut lines = process.lines();
         for _ in 0..services {
@@ -640,7 +640,7 @@ async fn every_other_example_starts_against_moobius_platform_and_stops_on_sigter
         process.terminate().await;
     }
     // The quickstart's scripted conversation, then a clean exit of its own.
-    let Some(binary) = example_binary("quickstart") else { return };
+    let binary = example_binary("quickstart");
     let mut process = spawn(&binary, &[], &env_for(&http_url, &ws_url, "quickstart"));
     let mut lines = process.lines();
     ready_line(&mut lines).await;
