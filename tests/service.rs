@@ -567,7 +567,20 @@ impl Handler<ChannelEvent> for Acknowledged {
     type Result = HandlerResult;
 
     fn handle(&mut self, event: ChannelEvent, ctx: &mut Context<Self>) -> HandlerResult {
-        let EventKind::MessageUp(message) = event.kind else { return Ok(()) };
+        let message = match event.kind {
+            EventKind::MessageUp(message) => message,
+            // A refusal of a frame sent with `do_send` comes back as an event.
+            EventKind::Refused(refusal) => {
+                let _ = self.receipts.send(Err(format!("event: {}", refusal.reason.unwrap_or_default())));
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        if message.text() == Some("impersonate quietly") {
+            let echo = SendMessage::new(event.channel_id, message.content.clone(), &message.sender);
+            self.channel.do_send(echo.as_character(CharacterId::from("not-a-member-or-agent")));
+            return Ok(());
+        }
         let mut echo = SendMessage::new(event.channel_id, message.content.clone(), &message.sender);
         if message.text() == Some("impersonate") {
             // Nobody this service may speak as: the platform refuses.
@@ -614,6 +627,10 @@ async fn an_actor_awaits_the_receipt_of_its_action_and_a_refusal_comes_back_to_i
     alice.say(&channel, "after", service.service_id());
     assert_eq!(alice.text("the echo after the refusal").await, "after");
     assert!(next(&mut receipts, "the last receipt").await.is_ok());
+    // Fire and forget: nobody awaits, so the refusal reaches the channel's actor as an event.
+    alice.say(&channel, "impersonate quietly", service.service_id());
+    let event = next(&mut receipts, "the refusal event").await.expect_err("refused");
+    assert!(event.starts_with("event: ") && event.len() > "event: ".len(), "{event}");
 
     // The program awaits receipts too, through the handle's actions.
     let receipt = service

@@ -145,8 +145,8 @@ macro_rules! action {
     };
 }
 
-/// Sends a message: `message_down` spoken by the service (or one of its agents, or a member of
-/// the channel), or a user's `message_up`.
+/// Sends a message: `message_down` spoken by the service (or one of its agents), or a user's
+/// `message_up`.
 ///
 /// # Examples
 /// ```
@@ -178,8 +178,7 @@ impl SendMessage {
         Self::new(channel_id, MessageContent::Text(text.into()), recipients)
     }
 
-    /// Spoken by `sender` (an agent of this service, or a member of the channel) rather than by
-    /// the service itself.
+    /// Spoken by `sender` (an agent of this service) rather than by the service itself.
     pub fn as_character(mut self, sender: CharacterId) -> Self {
         self.sender = Some(sender);
         self
