@@ -4,9 +4,9 @@
 
 use moobius::protocol::{
     ActionKind, BottomButton, BuildError, Button, CanvasItem, ChannelId, ChannelInfo, CharacterId,
-    ClickArgument, ClickedMessage, Context, Dialog, Display, Event, Frame, GroupId, Incoming,
-    InputComponent, InputType, MenuItem, MessageContent, MessageId, Request, ServiceId, StyleItem,
-    UpdateContent, UpdatePayload,
+    ClickArgument, ClickedMessage, Context, Dialog, Display, Event, Frame, GroupId, Incoming, InputComponent,
+    InputType, MenuItem, MessageContent, MessageId, Request, ServiceId, StyleItem, UpdateContent,
+    UpdatePayload,
 };
 use serde_json::Value;
 use std::path::PathBuf;
@@ -97,7 +97,9 @@ fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
         "join_channel" => Ok(Frame::join_channel(user(), chan())),
         "leave_channel" => Ok(Frame::leave_channel(user(), chan())),
         "refresh_as_user" => Ok(Frame::refresh(user(), chan())),
-        "send_characters" => Frame::send_characters(svc(), chan(), GroupId::from(s(call, "characters")), rec()),
+        "send_characters" => {
+            Frame::send_characters(svc(), chan(), GroupId::from(s(call, "characters")), rec())
+        }
         "send_buttons" => {
             let hard = Dialog::new("options")
                 .component(InputComponent {
@@ -193,14 +195,15 @@ fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
         "message_up_text" => Frame::message_up(user(), svc(), chan(), content("text"), rec()),
         n if n.starts_with("message_down_") && call.get("sender").is_some() => {
             let subtype = n.trim_start_matches("message_down_");
-            Frame::message_down(svc(), chan(), content(subtype), rec(), CharacterId::from(s(call, "sender"))).map(|mut frame| {
-                if let (Frame::MessageDown { body, .. }, Some(Value::Object(ctx))) =
-                    (&mut frame, call.get("context"))
-                {
-                    body.context = Some(ctx.clone());
-                }
-                frame
-            })
+            Frame::message_down(svc(), chan(), content(subtype), rec(), CharacterId::from(s(call, "sender")))
+                .map(|mut frame| {
+                    if let (Frame::MessageDown { body, .. }, Some(Value::Object(ctx))) =
+                        (&mut frame, call.get("context"))
+                    {
+                        body.context = Some(ctx.clone());
+                    }
+                    frame
+                })
         }
         "message_down_no_recipients" => {
             Frame::message_down("svc".into(), "chan".into(), MessageContent::text("x"), rec(), "agent".into())

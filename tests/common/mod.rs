@@ -19,7 +19,9 @@
 use awc::ws;
 use futures_util::{SinkExt as _, StreamExt as _};
 use moobius::platform::{LocalPlatform, PlatformConfig, PlatformHandle};
-use moobius::protocol::{ChannelId, CharacterId, Event, Frame, GroupId, Incoming, Receipt, Request, ServiceId};
+use moobius::protocol::{
+    ChannelId, CharacterId, Event, Frame, GroupId, Incoming, Receipt, Request, ServiceId,
+};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -435,10 +437,7 @@ pub async fn scenario(platform: &PlatformHandle) -> Scenario {
     let receipt = user_ws.request(Frame::join_channel(user.user_id.clone(), channel_id.clone())).await;
     assert!(receipt.status, "join refused: {:?}", receipt.reason());
     let join = service.next_event().await;
-    assert!(
-        matches!(&join.event, Event::Action(a) if a.sender.as_ref() == Some(&user.user_id)),
-        "{join:?}"
-    );
+    assert!(matches!(&join.event, Event::Action(a) if a.sender.as_ref() == Some(&user.user_id)), "{join:?}");
     let user_group = create_group(platform, &owner.token, &[&user.user_id]).await;
     Scenario { owner, user, service_id, channel_id, user_group, service, user_ws }
 }
