@@ -873,14 +873,24 @@ mod tests {
         for token in [alice_token, bob_token] {
             let (conn, rx, _cut, _log) = hub.open(None);
             let (identity, _) = hub.login(conn, &Frame::user_login(token)).unwrap();
-            hub.handle(&identity, &Frame::join_channel(identity.id(), &channel).into_request()).unwrap();
+            hub.handle(
+                &identity,
+                &Frame::join_channel(identity.id().into(), channel.as_str().into()).into_request(),
+            )
+            .unwrap();
             receivers.push(rx);
         }
         let group = hub.create_group(vec![alice, bob], None);
         let service_id = Identity::Service(service.clone());
         let _ = owner_token;
-        let down =
-            Frame::message_down(&service, &channel, MessageContent::text("hi"), group, &service).unwrap();
+        let down = Frame::message_down(
+            service.as_str().into(),
+            channel.as_str().into(),
+            MessageContent::text("hi"),
+            group.into(),
+            service.as_str().into(),
+        )
+        .unwrap();
         hub.handle(&service_id, &down.into_request()).unwrap();
         let bodies: Vec<Arc<str>> = receivers
             .iter_mut()
@@ -908,7 +918,7 @@ mod tests {
         for _ in 0..5 {
             hub.channels.get_mut(&channel).unwrap().members.insert(user.clone());
             let body = MessageBody {
-                channel_id: channel.clone(),
+                channel_id: channel.as_str().into(),
                 content: MessageContent::text("x"),
                 recipients: None,
                 sender: None,
@@ -920,7 +930,7 @@ mod tests {
         }
         let (conn, _rx, _cut, _log) = hub.open(None);
         let login = Frame::ServiceLogin {
-            service_id: service.clone(),
+            service_id: service.as_str().into(),
             access_token: Secret::new(owner_token),
             resume: Some(Resume { seq: 0 }),
         };
