@@ -95,7 +95,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let assistant = wand.start(ServiceBuilder::actor(launch.config(), Assistant::new)).await?;
     assistant.ready().await?;
     if launch.platform().is_none() && !assistant.created().is_empty() {
-        eprintln!("{} (put them in MOOBIUS_SERVICE_ID / MOOBIUS_CHANNELS to reuse them)", assistant.created());
+        eprintln!(
+            "{} (put them in MOOBIUS_SERVICE_ID / MOOBIUS_CHANNELS to reuse them)",
+            assistant.created()
+        );
     }
     println!("ready: service {} on channels {}", assistant.service_id(), assistant.channels().join(","));
     wand.run_until_signal().await;

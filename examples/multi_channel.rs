@@ -14,9 +14,9 @@
 //! account: the first is `MOOBIUS_SERVICE_ID` on `MOOBIUS_CHANNELS`, the second is created, and
 //! each gets new channels until it has two.
 
+use actix::prelude::*;
 use moobius::config::Config;
 use moobius::http::HttpClient;
-use actix::prelude::*;
 use moobius::prelude::*;
 use moobius::service::Launch;
 use std::collections::BTreeSet;

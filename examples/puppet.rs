@@ -39,11 +39,18 @@ fn addressee(target: Option<&ServiceId>, me: &CharacterId) -> CharacterId {
 }
 
 impl Service<AsUser> for Puppet {
-    fn on_message_down(&mut self, message: ChatMessage, cx: &mut ServiceContext<'_, Self, AsUser>) -> ServiceResult {
+    fn on_message_down(
+        &mut self,
+        message: ChatMessage,
+        cx: &mut ServiceContext<'_, Self, AsUser>,
+    ) -> ServiceResult {
         let text = message.text().unwrap_or("(not text)");
         println!("puppet heard in {}: {text}", message.channel_id);
         if text.ends_with('?') {
-            cx.send_text(format!("yes, I heard `{text}`"), addressee(self.target.as_ref(), cx.channel().me()));
+            cx.send_text(
+                format!("yes, I heard `{text}`"),
+                addressee(self.target.as_ref(), cx.channel().me()),
+            );
         }
         Ok(())
     }
@@ -54,7 +61,11 @@ impl Service<AsUser> for Puppet {
             && self.clicked.insert(update.channel_id.clone())
         {
             println!("puppet clicks `{}` in {}", first.button_text, update.channel_id);
-            cx.click_button(ButtonClick { button_id: first.button_id.clone(), bottom_button_id: None, arguments: Vec::new() });
+            cx.click_button(ButtonClick {
+                button_id: first.button_id.clone(),
+                bottom_button_id: None,
+                arguments: Vec::new(),
+            });
         }
         Ok(())
     }

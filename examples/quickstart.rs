@@ -41,7 +41,11 @@ impl Service for Echo {
 struct Human(mpsc::UnboundedSender<String>);
 
 impl Service<AsUser> for Human {
-    fn on_message_down(&mut self, message: ChatMessage, _cx: &mut ServiceContext<'_, Self, AsUser>) -> ServiceResult {
+    fn on_message_down(
+        &mut self,
+        message: ChatMessage,
+        _cx: &mut ServiceContext<'_, Self, AsUser>,
+    ) -> ServiceResult {
         let text = message.text().unwrap_or("(not text)");
         self.0.send(format!("{}: {text}", message.sender))?;
         Ok(())

@@ -317,8 +317,10 @@ impl Config {
             section.insert("service_id".to_owned(), Value::String(id.to_string()));
         }
         if !created.channels.is_empty() {
-            section
-                .insert("channels".to_owned(), created.channels.iter().map(|c| Value::String(c.to_string())).collect());
+            section.insert(
+                "channels".to_owned(),
+                created.channels.iter().map(|c| Value::String(c.to_string())).collect(),
+            );
         }
         let write_error = |detail: String, source: Box<dyn std::error::Error + Send + Sync>| ConfigError {
             kind: ConfigErrorKind::Write { file: path.display().to_string(), detail },
@@ -548,8 +550,9 @@ fn service_section(section: &Context, origin: &Origin) -> Result<ServiceConfig, 
     if let Some(url) = opt_string(section, NAME, "ws_server_uri", origin)? {
         service.ws_server_uri = check_url("service_config.ws_server_uri", url, &["ws", "wss"], origin)?;
     }
-    service.service_id =
-        opt_string(section, NAME, "service_id", origin)?.filter(|id| !id.trim().is_empty()).map(ServiceId::from);
+    service.service_id = opt_string(section, NAME, "service_id", origin)?
+        .filter(|id| !id.trim().is_empty())
+        .map(ServiceId::from);
     if let Some(channels) = present(section, "channels") {
         service.channels = channel_list(channels, origin)?;
     }

@@ -63,10 +63,10 @@ pub mod prelude {
         MenuItemClick, MessageContent, MessageId, ServiceId, StyleItem, UpdateContent,
     };
     pub use crate::service::{
-        ActionError, AsService, AsUser, Channel, ChannelEvent, ChatMessage, ClickButton, ClickMenuItem,
-        CreateAgent, EventKind, Fetch, HandlerResult, JoinChannel, LeaveChannel, Outbox, ActionReceipt, Recipients,
-        Refresh, RestartPolicy, SendAction, SendButtons, SendCanvas, SendChannelInfo, SendCharacters,
-        SendFrame, SendMenu, SendMessage, SendStyle, Service, ServiceActor, ServiceBuilder, ServiceContext,
-        ServiceHandle, ServiceResult, Update, Wand,
+        ActionError, ActionReceipt, AsService, AsUser, Channel, ChannelEvent, ChatMessage, ClickButton,
+        ClickMenuItem, CreateAgent, EventKind, Fetch, HandlerResult, JoinChannel, LeaveChannel, Outbox,
+        Recipients, Refresh, RestartPolicy, SendAction, SendButtons, SendCanvas, SendChannelInfo,
+        SendCharacters, SendFrame, SendMenu, SendMessage, SendStyle, Service, ServiceActor, ServiceBuilder,
+        ServiceContext, ServiceHandle, ServiceResult, Update, Wand,
     };
 }

@@ -353,10 +353,8 @@ async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand()
     let platform = platform().await;
     let mut wand = Wand::new();
     let (config, http) = config_with_channels(&platform, "counter", 2).await;
-    let counter = wand
-        .start(ServiceBuilder::actor(config, multi_channel::Counter::new).http(http))
-        .await
-        .unwrap();
+    let counter =
+        wand.start(ServiceBuilder::actor(config, multi_channel::Counter::new).http(http)).await.unwrap();
     let (config, http) = config_with_channels(&platform, "rollcall", 2).await;
     let roll_call = wand
         .start(ServiceBuilder::new(config, |_| multi_channel::RollCall::default()).http(http))
@@ -399,15 +397,20 @@ async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand()
 
     let reports = wand.shutdown().await;
     let ids: Vec<_> = reports.iter().map(|(id, _)| id.as_str()).collect();
-    assert!(ids.contains(&counter.service_id().as_str()) && ids.contains(&roll_call.service_id().as_str()), "{ids:?}");
+    assert!(
+        ids.contains(&counter.service_id().as_str()) && ids.contains(&roll_call.service_id().as_str()),
+        "{ids:?}"
+    );
 }
 
 #[actix_rt::test]
 async fn the_assistant_answers_each_user_in_order_with_its_profile_name_and_one_count_per_channel() {
     let platform = platform().await;
     let mut wand = Wand::new();
-    let service =
-        wand.start(ServiceBuilder::actor(config(&platform, "assistant"), assistant::Assistant::new)).await.unwrap();
+    let service = wand
+        .start(ServiceBuilder::actor(config(&platform, "assistant"), assistant::Assistant::new))
+        .await
+        .unwrap();
     service.ready().await.unwrap();
     let (channel, id) = (service.channels()[0].clone(), service.service_id().clone());
     let here = std::slice::from_ref(&channel);
@@ -423,13 +426,18 @@ async fn the_assistant_answers_each_user_in_order_with_its_profile_name_and_one_
         bob.say(&channel, &format!("b{i}"), &id);
     }
     let mut numbers = Vec::new();
-    for (user, name, prefix) in [(&mut alice, "alice@test.moobius", "a"), (&mut bob, "bob@test.moobius", "b")] {
+    for (user, name, prefix) in [(&mut alice, "alice@test.moobius", "a"), (&mut bob, "bob@test.moobius", "b")]
+    {
         for i in 0..EACH {
             let reply = user.message("a reply").await;
             assert_eq!(reply.recipients, [user.id()], "each reply goes to its sender alone");
             let text = reply.text().unwrap();
             let (n, rest) = text.split_once(". ").unwrap_or_else(|| panic!("bad reply `{text}`"));
-            assert_eq!(rest, format!("Hello {name}, you said: {prefix}{i}"), "replies in the order of the messages");
+            assert_eq!(
+                rest,
+                format!("Hello {name}, you said: {prefix}{i}"),
+                "replies in the order of the messages"
+            );
             numbers.push(n.parse::<usize>().unwrap());
         }
     }
@@ -627,9 +635,13 @@ async fn the_echo_binary_runs_against_moobius_platform_and_the_puppet_binary_tal
 async fn every_other_example_starts_against_moobius_platform_and_stops_on_sigterm() {
     let (platform, http_url, ws_url) = moobius_platform().await;
     // (example, its services, channels each)
-    for (name, services, channels_each) in
-        [("assistant", 1, 1), ("buttons", 1, 1), ("groupchat", 1, 1), ("menu_canvas", 1, 1), ("multi_channel", 2, 2)]
-    {
+    for (name, services, channels_each) in [
+        ("assistant", 1, 1),
+        ("buttons", 1, 1),
+        ("groupchat", 1, 1),
+        ("menu_canvas", 1, 1),
+        ("multi_channel", 2, 2),
+    ] {
         let binary = example_binary(name);
         let mut process = spawn(&binary, &[], &env_for(&http_url, &ws_url, name));
         let mut lines = process.lines();

@@ -426,7 +426,11 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 /// A config file in the reference SDK's shape (with the sections this crate does not use).
-fn sdk_file(platform: &moobius::platform::PlatformHandle, service_id: &str, channels: &[ChannelId]) -> String {
+fn sdk_file(
+    platform: &moobius::platform::PlatformHandle,
+    service_id: &str,
+    channels: &[ChannelId],
+) -> String {
     serde_json::json!({
         "account_config": {"email": "sdk-user@test.moobius", "password": "sdk-password"},
         "service_config": {
@@ -642,7 +646,8 @@ async fn an_actor_awaits_the_receipt_of_its_action_and_a_refusal_comes_back_to_i
     assert!(!receipt.request_id.is_empty());
     assert_eq!(alice.text("the program's message").await, "from the program");
     // An empty recipient list is an error value, not a silent drop.
-    let empty = service.actions().send(SendMessage::text(channel.clone(), "nobody", Vec::new())).await.unwrap();
+    let empty =
+        service.actions().send(SendMessage::text(channel.clone(), "nobody", Vec::new())).await.unwrap();
     assert!(matches!(empty.unwrap_err().kind(), ActionErrorKind::NoRecipients));
     wand.shutdown().await;
 }
@@ -677,7 +682,8 @@ impl Service for Slow {
 async fn async_work_updates_the_state_when_it_completes_and_its_failure_restarts_the_instance() {
     let platform = platform().await;
     let mut wand = Wand::new();
-    let service = wand.start(ServiceBuilder::new(config(&platform, "slow"), |_| Slow::default())).await.unwrap();
+    let service =
+        wand.start(ServiceBuilder::new(config(&platform, "slow"), |_| Slow::default())).await.unwrap();
     service.ready().await.unwrap();
     let channel = service.channels()[0].clone();
     let mut watch = service.supervision();
@@ -691,7 +697,9 @@ async fn async_work_updates_the_state_when_it_completes_and_its_failure_restarts
     alice.say(&channel, "fail", service.service_id());
     let notice = tokio::time::timeout(WAIT, watch.recv()).await.expect("a restart notice").unwrap();
     assert_eq!(notice.channel_id, channel);
-    assert!(matches!(&notice.kind, SupervisionKind::Restarting { reason, .. } if reason.contains("async work failed")));
+    assert!(
+        matches!(&notice.kind, SupervisionKind::Restarting { reason, .. } if reason.contains("async work failed"))
+    );
     alice.say(&channel, "three", service.service_id());
     assert_eq!(alice.text("the answer of the new instance").await, "THREE (1 answered)");
     wand.shutdown().await;
@@ -724,7 +732,9 @@ async fn a_service_whose_start_always_fails_is_stopped_at_its_restart_limit_whil
     let reason = loop {
         let notice = tokio::time::timeout(WAIT, watch.recv()).await.expect("the stop within the wait");
         match notice {
-            Ok(moobius::service::Supervision { kind: SupervisionKind::Stopped { reason }, .. }) => break reason,
+            Ok(moobius::service::Supervision { kind: SupervisionKind::Stopped { reason }, .. }) => {
+                break reason;
+            }
             Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
             Err(e) => panic!("{e}"),
         }
@@ -835,7 +845,10 @@ async fn forward(
 impl GatedHttp {
     async fn start(platform_http: &str) -> Self {
         let (gate, rx) = tokio::sync::watch::channel(true);
-        let data = actix_web::web::Data::new(Upstream { base: platform_http.trim_end_matches('/').to_owned(), gate: rx });
+        let data = actix_web::web::Data::new(Upstream {
+            base: platform_http.trim_end_matches('/').to_owned(),
+            gate: rx,
+        });
         let server = actix_web::HttpServer::new(move || {
             actix_web::App::new().app_data(data.clone()).default_service(actix_web::web::to(forward))
         })

@@ -42,7 +42,7 @@ pub use config::{
 pub use error::{ClientError, ClientErrorKind};
 pub use event::{ClientEvent, Lifecycle, Refusal};
 pub use handler::{Delivery, EventHandler, HandlerError, HandlerResult, HandlerSpec};
-pub use runtime::{Client, Runtime, ShutdownReport};
 pub(crate) use queue::Acked;
+pub use runtime::{Client, Runtime, ShutdownReport};
 pub use state::{ConnectionState, Counters};
 pub use token::{SharedToken, TokenProvider};

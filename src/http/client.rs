@@ -2,10 +2,10 @@
 //! envelope (`{code, data}` / `{code, message}`) checked once for all of them.
 
 use super::groups::GroupCache;
-use crate::protocol::{ChannelId, CharacterId, GroupId, ServiceId};
 use super::types::*;
 use super::{Credentials, HttpError, HttpErrorKind, TokenSource};
 use crate::protocol::{AUTH_ORIGIN, Character};
+use crate::protocol::{ChannelId, CharacterId, GroupId, ServiceId};
 use awc::http::{Method, StatusCode, Uri, header};
 use bytes::Bytes;
 use serde::Serialize;

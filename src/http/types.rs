@@ -4,8 +4,8 @@
 //! Responses are public values; each keeps the fields it does not name in an `extra` map, so
 //! nothing the platform adds is lost.
 
-use crate::protocol::{Character, Context, Secret};
 use crate::protocol::{ChannelId, CharacterId, GroupId, ServiceId};
+use crate::protocol::{Character, Context, Secret};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// `POST /auth/sign_in`.

@@ -144,12 +144,7 @@ impl Frame {
     fn user_action(user_id: CharacterId, channel_id: ChannelId, kind: ActionKind) -> Self {
         Self::Action {
             user_id: Some(user_id),
-            body: ActionBody {
-                channel_id,
-                sender: None,
-                context: Some(Context::new()),
-                kind,
-            },
+            body: ActionBody { channel_id, sender: None, context: Some(Context::new()), kind },
         }
     }
 
@@ -240,8 +235,8 @@ impl Frame {
     /// ```
     /// use moobius::protocol::{BuildError, Frame, MessageContent};
     /// use moobius::protocol::{ChannelId, CharacterId, GroupId, ServiceId};
-/// let (service, channel) = (ServiceId::from("svc"), ChannelId::from("chan"));
-/// let frame = Frame::message_down(service.clone(), channel.clone(), MessageContent::text("hi"), GroupId::from("group"), CharacterId::from("agent"))?;
+    /// let (service, channel) = (ServiceId::from("svc"), ChannelId::from("chan"));
+    /// let frame = Frame::message_down(service.clone(), channel.clone(), MessageContent::text("hi"), GroupId::from("group"), CharacterId::from("agent"))?;
     /// assert!(frame.to_request("id-1").encode().contains(r#""type":"message_down""#));
     /// let none = Frame::message_down(service, channel, MessageContent::text("hi"), GroupId::default(), CharacterId::from("agent"));
     /// assert_eq!(none, Err(BuildError::NoRecipients));
@@ -408,11 +403,7 @@ pub struct ClickedMessage {
 impl ClickedMessage {
     /// A message known only by its id (the SDK sends `<unknown>` and `{}`).
     pub fn by_id(message_id: MessageId) -> Self {
-        Self {
-            message_id,
-            message_subtype: "<unknown>".to_owned(),
-            message_content: Context::new(),
-        }
+        Self { message_id, message_subtype: "<unknown>".to_owned(), message_content: Context::new() }
     }
 
     /// A message known in full.

@@ -245,7 +245,11 @@ pub struct SendCharacters {
 
 impl SendCharacters {
     /// Lists `characters` to `recipients` in `channel_id`.
-    pub fn new(channel_id: ChannelId, characters: Vec<CharacterId>, recipients: impl Into<Recipients>) -> Self {
+    pub fn new(
+        channel_id: ChannelId,
+        characters: Vec<CharacterId>,
+        recipients: impl Into<Recipients>,
+    ) -> Self {
         Self { channel_id, characters, recipients: recipients.into() }
     }
 }
@@ -307,7 +311,8 @@ pub struct ClickButton {
 impl ClickButton {
     /// A plain click on `button_id`.
     pub fn new(channel_id: ChannelId, button_id: impl Into<String>) -> Self {
-        let click = ButtonClick { button_id: button_id.into(), bottom_button_id: None, arguments: Vec::new() };
+        let click =
+            ButtonClick { button_id: button_id.into(), bottom_button_id: None, arguments: Vec::new() };
         Self { channel_id, click }
     }
 
@@ -378,11 +383,12 @@ impl Handler<CreateAgent> for Outbox<AsService> {
                     detail: "this service has no HTTP session".to_owned(),
                 })))
             })?;
-            http.create_agent(&service_id, &profile).await.map_err(|e| ActionError::new(ActionErrorKind::Http(e)))
+            http.create_agent(&service_id, &profile)
+                .await
+                .map_err(|e| ActionError::new(ActionErrorKind::Http(e)))
         })
     }
 }
 
 /// The outbox address of a role: what a channel actor sends its actions to.
 pub type Actions<R> = Addr<Outbox<R>>;
-

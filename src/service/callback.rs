@@ -71,7 +71,12 @@ pub trait Service<R: Role = AsService>: Sized + Unpin + 'static {
     }
 
     /// A user's `fetch_*` action.
-    fn on_fetch(&mut self, user: CharacterId, what: Fetch, cx: &mut ServiceContext<'_, Self, R>) -> ServiceResult {
+    fn on_fetch(
+        &mut self,
+        user: CharacterId,
+        what: Fetch,
+        cx: &mut ServiceContext<'_, Self, R>,
+    ) -> ServiceResult {
         Ok(())
     }
 
@@ -96,7 +101,11 @@ pub trait Service<R: Role = AsService>: Sized + Unpin + 'static {
     }
 
     /// A service's message (user mode).
-    fn on_message_down(&mut self, message: ChatMessage, cx: &mut ServiceContext<'_, Self, R>) -> ServiceResult {
+    fn on_message_down(
+        &mut self,
+        message: ChatMessage,
+        cx: &mut ServiceContext<'_, Self, R>,
+    ) -> ServiceResult {
         Ok(())
     }
 
@@ -194,13 +203,15 @@ impl<S: Service<R>, R: Role> ServiceContext<'_, S, R> {
         T: FnOnce(&mut S, F::Output, &mut ServiceContext<'_, S, R>) -> ServiceResult + 'static,
     {
         let channel_id = self.channel_id.clone();
-        self.actix.spawn(actix::fut::wrap_future(work).map(move |output, actor: &mut ServiceActor<S, R>, ctx| {
-            let ServiceActor { service, channel } = actor;
-            let mut cx = ServiceContext { channel, channel_id: &channel_id, actix: ctx };
-            if let Err(error) = then(service, output, &mut cx) {
-                channel.fail(error);
-            }
-        }));
+        self.actix.spawn(actix::fut::wrap_future(work).map(
+            move |output, actor: &mut ServiceActor<S, R>, ctx| {
+                let ServiceActor { service, channel } = actor;
+                let mut cx = ServiceContext { channel, channel_id: &channel_id, actix: ctx };
+                if let Err(error) = then(service, output, &mut cx) {
+                    channel.fail(error);
+                }
+            },
+        ));
     }
 }
 
@@ -222,8 +233,14 @@ where
 
 impl<S: Service<AsService>> ServiceContext<'_, S, AsService> {
     /// Sends `content` spoken by `sender` (an agent of this service, or a member) in this channel.
-    pub fn send_message_as(&self, sender: CharacterId, content: MessageContent, recipients: impl Into<Recipients>) {
-        self.channel.do_send(SendMessage::new(self.channel_id.clone(), content, recipients).as_character(sender));
+    pub fn send_message_as(
+        &self,
+        sender: CharacterId,
+        content: MessageContent,
+        recipients: impl Into<Recipients>,
+    ) {
+        self.channel
+            .do_send(SendMessage::new(self.channel_id.clone(), content, recipients).as_character(sender));
     }
 
     /// Shows buttons in this channel.
@@ -317,7 +334,11 @@ impl<S: Service<R>, R: Role> Actor for ServiceActor<S, R> {
 impl<S: Service<R>, R: Role> Handler<ChannelEvent> for ServiceActor<S, R> {
     type Result = HandlerResult;
 
-    fn handle(&mut self, ChannelEvent { channel_id, kind }: ChannelEvent, ctx: &mut Context<Self>) -> HandlerResult {
+    fn handle(
+        &mut self,
+        ChannelEvent { channel_id, kind }: ChannelEvent,
+        ctx: &mut Context<Self>,
+    ) -> HandlerResult {
         let Self { service, channel } = self;
         let cx = &mut ServiceContext { channel, channel_id: &channel_id, actix: ctx };
         match kind {

@@ -142,7 +142,12 @@ where
     A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
     R: Role,
 {
-    pub(crate) fn new(channel: Channel<R>, factory: Factory<A, R>, policy: RestartPolicy, board: Arc<Board>) -> Self {
+    pub(crate) fn new(
+        channel: Channel<R>,
+        factory: Factory<A, R>,
+        policy: RestartPolicy,
+        board: Arc<Board>,
+    ) -> Self {
         Self {
             channel,
             factory,

@@ -56,9 +56,9 @@ mod runner;
 mod wand;
 
 pub use action::{
-    ActionError, ActionErrorKind, Actions, ClickButton, ClickMenuItem, CreateAgent, JoinChannel, LeaveChannel,
-    ActionReceipt, Refresh, SendAction, SendButtons, SendCanvas, SendChannelInfo, SendCharacters, SendFrame, SendMenu,
-    SendMessage, SendStyle,
+    ActionError, ActionErrorKind, ActionReceipt, Actions, ClickButton, ClickMenuItem, CreateAgent,
+    JoinChannel, LeaveChannel, Refresh, SendAction, SendButtons, SendCanvas, SendChannelInfo, SendCharacters,
+    SendFrame, SendMenu, SendMessage, SendStyle,
 };
 pub use callback::{Service, ServiceActor, ServiceContext, ServiceResult};
 pub use channel::Channel;

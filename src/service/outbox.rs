@@ -13,8 +13,7 @@ use super::role::Role;
 use crate::client::Client;
 use crate::http::HttpClient;
 use crate::protocol::{
-    ActionKind, ChannelId, ChannelInfo, CharacterId, Frame, GroupId, MessageContent, ServiceId,
-    UpdateContent,
+    ActionKind, ChannelId, ChannelInfo, CharacterId, Frame, GroupId, MessageContent, ServiceId, UpdateContent,
 };
 use actix::dev::{MessageResponse, OneshotSender};
 use actix::prelude::*;
@@ -33,7 +32,12 @@ pub(crate) enum Speaker {
 #[derive(Debug)]
 pub(crate) enum Draft {
     /// `message_down` (service) or `message_up` (user).
-    Message { channel_id: ChannelId, content: MessageContent, recipients: Recipients, sender: Option<CharacterId> },
+    Message {
+        channel_id: ChannelId,
+        content: MessageContent,
+        recipients: Recipients,
+        sender: Option<CharacterId>,
+    },
     /// `update` of a standard subtype (service).
     Update { channel_id: ChannelId, content: UpdateContent, recipients: Recipients },
     /// `update` `characters` with a list of characters (service).
@@ -123,7 +127,8 @@ where
         let Self { draft, speaker, client, http } = self;
         if !draft.needs_http() {
             // A group id known already: build and send at once, no future unless someone waits.
-            let sent = build(&speaker, draft, None, None).and_then(|frame| send(&client, frame, tx.is_some()));
+            let sent =
+                build(&speaker, draft, None, None).and_then(|frame| send(&client, frame, tx.is_some()));
             finish(sent, tx);
             return;
         }
@@ -162,9 +167,10 @@ fn finish(sent: Result<Sent, ActionError>, tx: Option<OneshotSender<Result<Actio
         (Ok(Sent::Tracked(request_id, receipt)), Some(tx)) => {
             actix::spawn(async move {
                 let result = match receipt.await {
-                    Ok(acked) if acked.status => {
-                        Ok(ActionReceipt { request_id, latency: Instant::now().saturating_duration_since(acked.sent_at) })
-                    }
+                    Ok(acked) if acked.status => Ok(ActionReceipt {
+                        request_id,
+                        latency: Instant::now().saturating_duration_since(acked.sent_at),
+                    }),
                     Ok(acked) => {
                         Err(ActionError::new(ActionErrorKind::Refused { request_id, reason: acked.reason }))
                     }
@@ -264,16 +270,25 @@ fn build(
             }
         }
         (Speaker::Service(service), Draft::Characters { channel_id, recipients, .. }) => {
-            Frame::send_characters(service.clone(), channel_id, characters.unwrap_or_default(), to(recipients))
+            Frame::send_characters(
+                service.clone(),
+                channel_id,
+                characters.unwrap_or_default(),
+                to(recipients),
+            )
         }
         (Speaker::Service(service), Draft::ChannelInfo(info)) => {
             Ok(Frame::update_channel_info(service.clone(), info))
         }
-        (Speaker::User(user), Draft::User { channel_id, kind }) => Ok(Frame::action(user.clone(), channel_id, kind)),
+        (Speaker::User(user), Draft::User { channel_id, kind }) => {
+            Ok(Frame::action(user.clone(), channel_id, kind))
+        }
         (_, Draft::Raw(frame)) => Ok(frame),
         // The role's types make these unreachable through the public messages.
         (speaker, draft) => {
-            return Err(ActionError::new(ActionErrorKind::WrongRole { detail: format!("{speaker:?} cannot send {draft:?}") }));
+            return Err(ActionError::new(ActionErrorKind::WrongRole {
+                detail: format!("{speaker:?} cannot send {draft:?}"),
+            }));
         }
     };
     built.map_err(|_| ActionError::new(ActionErrorKind::NoRecipients))

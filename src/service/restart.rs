@@ -82,7 +82,11 @@ impl RestartPolicy {
 
     /// Whether another restart is allowed, given the times of the failures in the window so far
     /// (oldest first) and now; prunes failures older than the window.
-    pub(crate) fn allows(&self, failures: &mut std::collections::VecDeque<std::time::Instant>, now: std::time::Instant) -> bool {
+    pub(crate) fn allows(
+        &self,
+        failures: &mut std::collections::VecDeque<std::time::Instant>,
+        now: std::time::Instant,
+    ) -> bool {
         while failures.front().is_some_and(|t| now.saturating_duration_since(*t) > self.window) {
             failures.pop_front();
         }

@@ -181,7 +181,9 @@ async fn resolve(http: &HttpClient, group: Option<GroupId>) -> Vec<CharacterId> 
     match http.group_members(&group).await {
         Ok(members) => members.to_vec(),
         Err(e) => {
-            log::warn!("group `{group}` could not be resolved ({e}); delivering the event without its members");
+            log::warn!(
+                "group `{group}` could not be resolved ({e}); delivering the event without its members"
+            );
             Vec::new()
         }
     }

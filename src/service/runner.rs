@@ -12,7 +12,8 @@ use super::restart::RestartPolicy;
 use super::role::{AsService, AsUser, Role};
 use super::router::{KeeperOf, Router};
 use crate::client::{
-    Client, ClientConfig, ClientConfigBuilder, ConnectionState, HandlerSpec, Identity, Runtime, ShutdownReport,
+    Client, ClientConfig, ClientConfigBuilder, ConnectionState, HandlerSpec, Identity, Runtime,
+    ShutdownReport,
 };
 use crate::config::{Config, Created, bind_channels, ensure_service_and_channels};
 use crate::http::{HttpClient, TokenRenewal, TokenTimings};
@@ -181,7 +182,8 @@ where
             (Speaker::Service(service_id.clone()), Identity::service(service_id))
         };
         let renewal = http.spawn_token_renewal(TokenTimings::default());
-        let mut builder = ClientConfig::builder(config.service.ws_server_uri.clone(), identity, http.tokens().clone());
+        let mut builder =
+            ClientConfig::builder(config.service.ws_server_uri.clone(), identity, http.tokens().clone());
         if let Some(tune) = tune {
             builder = tune(builder);
         }
@@ -395,7 +397,8 @@ where
         M::Result: Send + 'static,
     {
         let unknown = || ChannelError::Unknown(channel_id.clone());
-        let keeper = self.inner.router.send(KeeperOf::new(channel_id.clone())).await.map_err(|_| unknown())?;
+        let keeper =
+            self.inner.router.send(KeeperOf::new(channel_id.clone())).await.map_err(|_| unknown())?;
         let keeper = keeper.ok_or_else(unknown)?;
         keeper.send(Relay(message)).await.map_err(|_| unknown())?
     }

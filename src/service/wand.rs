@@ -4,9 +4,9 @@
 use super::error::ServiceError;
 use super::event::ChannelEvent;
 use super::role::Role;
-use actix::prelude::*;
 use super::runner::{ServiceBuilder, ServiceHandle};
 use crate::client::ShutdownReport;
+use actix::prelude::*;
 use futures_util::future::{LocalBoxFuture, join_all};
 
 type Stop = Box<dyn FnOnce() -> LocalBoxFuture<'static, (String, ShutdownReport)>>;
@@ -57,7 +57,10 @@ impl Wand {
     ///
     /// # Errors
     /// As [`ServiceBuilder::start`].
-    pub async fn start<R, A>(&mut self, builder: ServiceBuilder<R, A>) -> Result<ServiceHandle<R, A>, ServiceError>
+    pub async fn start<R, A>(
+        &mut self,
+        builder: ServiceBuilder<R, A>,
+    ) -> Result<ServiceHandle<R, A>, ServiceError>
     where
         R: Role,
         A: Actor<Context = Context<A>> + Handler<ChannelEvent>,

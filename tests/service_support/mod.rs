@@ -66,7 +66,11 @@ pub enum Seen {
 pub struct Human(mpsc::UnboundedSender<Seen>);
 
 impl Service<AsUser> for Human {
-    fn on_message_down(&mut self, message: ChatMessage, _cx: &mut ServiceContext<'_, Self, AsUser>) -> ServiceResult {
+    fn on_message_down(
+        &mut self,
+        message: ChatMessage,
+        _cx: &mut ServiceContext<'_, Self, AsUser>,
+    ) -> ServiceResult {
         Ok(self.0.send(Seen::Message(message))?)
     }
 
@@ -88,7 +92,12 @@ pub struct User {
 impl User {
     /// Signs in the account `<name>@test.moobius` as a user (in `channels`, not joined yet) and
     /// waits until it is logged in.
-    pub async fn start(wand: &mut Wand, platform: &PlatformHandle, name: &str, channels: &[ChannelId]) -> User {
+    pub async fn start(
+        wand: &mut Wand,
+        platform: &PlatformHandle,
+        name: &str,
+        channels: &[ChannelId],
+    ) -> User {
         let mut config = config(platform, name);
         config.service.channels = channels.to_vec();
         User::start_with(wand, config, name).await
@@ -131,8 +140,18 @@ impl User {
     }
 
     /// Clicks a button.
-    pub fn click(&self, channel: &ChannelId, button: &str, bottom: Option<&str>, arguments: Vec<ClickArgument>) {
-        let click = ButtonClick { button_id: button.to_owned(), bottom_button_id: bottom.map(str::to_owned), arguments };
+    pub fn click(
+        &self,
+        channel: &ChannelId,
+        button: &str,
+        bottom: Option<&str>,
+        arguments: Vec<ClickArgument>,
+    ) {
+        let click = ButtonClick {
+            button_id: button.to_owned(),
+            bottom_button_id: bottom.map(str::to_owned),
+            arguments,
+        };
         self.actions().do_send(ClickButton { channel_id: channel.clone(), click });
     }
 
