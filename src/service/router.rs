@@ -20,7 +20,7 @@ pub(crate) type MakeKeeper<A, R> = Box<dyn Fn(ChannelId) -> Addr<Keeper<A, R>>>;
 
 /// An event waiting in its channel's queue: ready, or waiting for its groups.
 enum Slot {
-    Ready(ChannelEvent),
+    Ready(Box<ChannelEvent>),
     Waiting(u64),
 }
 
@@ -64,7 +64,7 @@ where
     /// Delivers now, or behind the channel's waiting events.
     fn deliver(&mut self, event: ChannelEvent) {
         match self.queues.get_mut(&event.channel_id) {
-            Some(queue) => queue.push_back(Slot::Ready(event)),
+            Some(queue) => queue.push_back(Slot::Ready(Box::new(event))),
             None => {
                 let keeper = self.keeper(&event.channel_id);
                 keeper.do_send(event);
@@ -78,7 +78,7 @@ where
         let mut ready = Vec::new();
         while let Some(Slot::Ready(_)) = queue.front() {
             if let Some(Slot::Ready(event)) = queue.pop_front() {
-                ready.push(event);
+                ready.push(*event);
             }
         }
         if queue.is_empty() {
@@ -258,7 +258,7 @@ where
                             queue.iter().position(|slot| matches!(slot, Slot::Waiting(t) if *t == ticket))
                         {
                             match converted {
-                                Some(event) => queue[position] = Slot::Ready(event),
+                                Some(event) => queue[position] = Slot::Ready(Box::new(event)),
                                 None => {
                                     queue.remove(position);
                                 }
