@@ -39,7 +39,7 @@ pub fn canvas(clicks: u64) -> Vec<CanvasItem> {
 
 /// The style that shows (or hides) the canvas.
 pub fn canvas_style(shown: bool) -> Vec<StyleItem> {
-    let display = if shown { Display::Visible } else { Display::Invisible };
+    let display = if shown { Visibility::Visible } else { Visibility::Invisible };
     vec![StyleItem { widget: "canvas".into(), display, expand: Some(shown), button_id: None, text: None }]
 }
 

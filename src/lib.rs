@@ -59,8 +59,8 @@ pub mod platform;
 pub mod prelude {
     pub use crate::protocol::{
         ActionKind, BottomButton, Button, ButtonClick, CanvasItem, ChannelId, ChannelInfo, CharacterId,
-        ClickArgument, ClickedMessage, Dialog, Display, GroupId, InputComponent, InputType, MenuItem,
-        MenuItemClick, MessageContent, MessageId, ServiceId, StyleItem, UpdateContent,
+        ClickArgument, ClickedMessage, Dialog, GroupId, InputComponent, InputType, MenuItem, MenuItemClick,
+        MessageContent, MessageId, ServiceId, StyleItem, UpdateContent, Visibility,
     };
     pub use crate::service::{
         ActionError, ActionReceipt, AsService, AsUser, Channel, ChannelEvent, ChatMessage, ClickButton,

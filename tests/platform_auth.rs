@@ -147,7 +147,7 @@ async fn every_frame_before_login_is_refused_and_the_connection_stays() {
     client.send(&moobius::protocol::Request { request_id: None, frame: Frame::heartbeat() }).await;
     let error = client.next_incoming().await;
     assert!(
-        matches!(&error.event, Event::PlatformError(e) if e.message.contains("log in first")),
+        matches!(&error.event, Event::Error(e) if e.message.contains("log in first")),
         "{error:?}"
     );
 

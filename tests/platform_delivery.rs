@@ -234,7 +234,7 @@ async fn malformed_oversized_unknown_and_binary_frames_get_an_error_and_the_conn
     for (name, text) in cases {
         ws.send_text(text).await;
         let answer = ws.next_incoming().await;
-        let Event::PlatformError(error) = &answer.event else {
+        let Event::Error(error) = &answer.event else {
             panic!("{name}: expected an error frame, got {answer:?}")
         };
         assert!(!error.message.is_empty(), "{name}");
@@ -251,7 +251,7 @@ async fn malformed_oversized_unknown_and_binary_frames_get_an_error_and_the_conn
     }
     ws.send_binary(b"\x00\x01").await;
     let answer = ws.next_incoming().await;
-    assert!(matches!(&answer.event, Event::PlatformError(e) if e.message.contains("binary")), "{answer:?}");
+    assert!(matches!(&answer.event, Event::Error(e) if e.message.contains("binary")), "{answer:?}");
     assert!(ws.request(Frame::heartbeat()).await.status);
     platform.stop().await;
 }

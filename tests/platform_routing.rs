@@ -8,8 +8,8 @@ mod common;
 use common::*;
 use moobius::platform::{Identity, PlatformHandle};
 use moobius::protocol::{
-    ActionKind, Button, CanvasItem, ChannelInfo, ClickArgument, ClickedMessage, Display, Event, Frame,
-    Incoming, MenuItem, MessageContent, Receipt, StyleItem, UpdateContent,
+    ActionKind, Button, CanvasItem, ChannelInfo, ClickArgument, ClickedMessage, Event, Frame, Incoming,
+    MenuItem, MessageContent, Receipt, StyleItem, UpdateContent, Visibility,
 };
 use serde_json::json;
 
@@ -315,7 +315,7 @@ async fn updates_of_every_subtype_reach_the_recipients_and_unknown_ones_are_refu
             cid.clone(),
             vec![StyleItem {
                 widget: "canvas".into(),
-                display: Display::Visible,
+                display: Visibility::Visible,
                 expand: Some(true),
                 button_id: None,
                 text: None,

@@ -3,9 +3,9 @@
 
 use moobius::protocol::{
     ActionBody, ActionKind, BottomButton, Button, ButtonClick, CanvasItem, ChannelInfo, ClickArgument,
-    Context, Dialog, Display, Event, Frame, Incoming, InputComponent, InputType, MenuItem, MenuItemClick,
-    MessageBody, MessageContent, PlatformError, Receipt, ReceiptKind, Request, Resume, ResumeGap, Secret,
-    StyleItem, UpdateBody, UpdateContent, UpdatePayload,
+    Context, Dialog, ErrorEvent, Event, Frame, Incoming, InputComponent, InputType, MenuItem, MenuItemClick,
+    MessageBody, MessageContent, Receipt, ReceiptKind, Request, Resume, ResumeGap, Secret, StyleItem,
+    UpdateBody, UpdateContent, UpdatePayload, Visibility,
 };
 use proptest::collection::vec;
 use proptest::option;
@@ -180,7 +180,8 @@ fn channel_info() -> BoxedStrategy<ChannelInfo> {
 }
 
 fn update_content() -> BoxedStrategy<UpdateContent> {
-    let display = prop_oneof![Just(Display::Visible), Just(Display::Invisible), Just(Display::Highlight)];
+    let display =
+        prop_oneof![Just(Visibility::Visible), Just(Visibility::Invisible), Just(Visibility::Highlight)];
     let button = (text(), text(), option::of(dialog())).prop_map(|(button_id, button_text, dialog)| Button {
         button_id,
         button_text,
@@ -258,9 +259,8 @@ fn event() -> BoxedStrategy<Event> {
             Event::Receipt(Receipt { kind, request_id, origin_type, status, context })
         },
     );
-    let error = (text(), opt_text(), context_with("x_")).prop_map(|(message, request_id, extra)| {
-        Event::PlatformError(PlatformError { message, request_id, extra })
-    });
+    let error = (text(), opt_text(), context_with("x_"))
+        .prop_map(|(message, request_id, extra)| Event::Error(ErrorEvent { message, request_id, extra }));
     prop_oneof![
         message().prop_map(Event::MessageUp),
         message().prop_map(Event::MessageDown),
@@ -287,7 +287,7 @@ proptest! {
 
     #[test]
     fn every_event_round_trips(event in event(), seq in option::of(any::<u64>())) {
-        let seq = if matches!(event, Event::PlatformError(_)) { None } else { seq };
+        let seq = if matches!(event, Event::Error(_)) { None } else { seq };
         let incoming = Incoming { seq, event };
         let text = incoming.encode();
         let back = Incoming::decode(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;

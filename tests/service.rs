@@ -288,7 +288,7 @@ impl Service for Showcase {
         cx.send_menu(vec![item], &user);
         let style = StyleItem {
             widget: "canvas".into(),
-            display: Display::Highlight,
+            display: Visibility::Highlight,
             expand: None,
             button_id: None,
             text: None,
@@ -335,7 +335,7 @@ async fn a_user_mode_bot_receives_every_update_kind_and_messages_from_agents() {
     assert_eq!(alice.update("buttons").await, UpdateContent::Buttons(vec![Button::new("b", "B")]));
     assert!(matches!(alice.update("menu").await, UpdateContent::Menu(m) if m[0].menu_item_id == "m"));
     assert!(
-        matches!(alice.update("style").await, UpdateContent::Style(s) if s[0].display == Display::Highlight)
+        matches!(alice.update("style").await, UpdateContent::Style(s) if s[0].display == Visibility::Highlight)
     );
     assert!(
         matches!(alice.update("canvas").await, UpdateContent::Canvas(c) if c[0].text.as_deref() == Some("canvas"))

@@ -4,9 +4,9 @@
 
 use moobius::protocol::{
     ActionKind, BottomButton, BuildError, Button, CanvasItem, ChannelId, ChannelInfo, CharacterId,
-    ClickArgument, ClickedMessage, Context, Dialog, Display, Event, Frame, GroupId, Incoming, InputComponent,
+    ClickArgument, ClickedMessage, Context, Dialog, Event, Frame, GroupId, Incoming, InputComponent,
     InputType, MenuItem, MessageContent, MessageId, Request, ServiceId, StyleItem, UpdateContent,
-    UpdatePayload,
+    UpdatePayload, Visibility,
 };
 use serde_json::Value;
 use std::path::PathBuf;
@@ -154,14 +154,14 @@ fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
             let items = vec![
                 StyleItem {
                     widget: "canvas".into(),
-                    display: Display::Visible,
+                    display: Visibility::Visible,
                     expand: Some(true),
                     button_id: None,
                     text: None,
                 },
                 StyleItem {
                     widget: "button".into(),
-                    display: Display::Highlight,
+                    display: Visibility::Highlight,
                     expand: None,
                     button_id: Some("easy".into()),
                     text: Some("<h1>Start here</h1>".into()),
@@ -282,7 +282,7 @@ fn check_expectation(name: &str, expect: &str, incoming: &Incoming) {
     let ok = if expect.contains("Unknown") || expect.contains("unknown") {
         matches!(event, Event::Unknown(_))
     } else if expect.contains("server error") {
-        matches!(event, Event::PlatformError(_))
+        matches!(event, Event::Error(_))
     } else if expect.contains("resume-gap") {
         matches!(event, Event::ResumeGap(_))
     } else if expect.starts_with("Copy") {
@@ -346,7 +346,7 @@ fn inbound_details_the_rows_name() {
     assert_eq!((gap.from_seq, gap.to_seq), (7, 19));
     let Event::Update(update) = find("update_characters").event else { panic!() };
     assert_eq!(update.content, UpdateContent::Characters("group-chars".into()));
-    let Event::PlatformError(error) = find("server_error").event else { panic!() };
+    let Event::Error(error) = find("server_error").event else { panic!() };
     assert_eq!(error.message, "Internal server error");
     let Event::Unknown(unknown) = find("unknown_action_subtype").event else { panic!() };
     assert!(unknown.raw().contains("brand_new_action"));

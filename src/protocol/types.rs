@@ -144,7 +144,7 @@ pub struct MenuItem {
 /// How a widget is displayed, in a [`StyleItem`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Display {
+pub enum Visibility {
     /// Shown.
     Visible,
     /// Hidden.
@@ -159,7 +159,7 @@ pub struct StyleItem {
     /// The widget (`canvas`, `button`, ...).
     pub widget: String,
     /// How it is displayed.
-    pub display: Display,
+    pub display: Visibility,
     /// Whether it is expanded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expand: Option<bool>,

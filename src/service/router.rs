@@ -141,7 +141,7 @@ fn convert(event: Event, recipients: Vec<CharacterId>, characters: Vec<Character
             };
             (action.channel_id, kind)
         }
-        Event::PlatformError(error) => {
+        Event::Error(error) => {
             log::error!("platform error: {}", error.message);
             return None;
         }
