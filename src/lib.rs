@@ -56,6 +56,30 @@ pub mod platform;
 
 /// The names most programs need, in one import. Nothing here shadows a name of actix's prelude
 /// or of std's, so `use actix::prelude::*; use moobius::prelude::*;` is safe.
+///
+/// # Examples
+/// ```
+/// use actix::prelude::*;
+/// use moobius::prelude::*;
+/// use std::fmt::Display;
+///
+/// #[derive(Message)]
+/// #[rtype(result = "()")]
+/// struct Ping;
+///
+/// struct Bot;
+/// impl Actor for Bot {
+///     type Context = Context<Self>;
+/// }
+/// impl Handler<ChannelEvent> for Bot {
+///     type Result = HandlerResult;
+///     fn handle(&mut self, _: ChannelEvent, _: &mut Context<Self>) -> HandlerResult {
+///         Ok(())
+///     }
+/// }
+/// fn shown(id: &ChannelId) -> &dyn Display { id }
+/// # let _ = (shown, Ping, None::<Recipient<Ping>>, None::<Addr<Bot>>, Visibility::Visible);
+/// ```
 pub mod prelude {
     pub use crate::protocol::{
         ActionKind, BottomButton, Button, ButtonClick, CanvasItem, ChannelId, ChannelInfo, CharacterId,
