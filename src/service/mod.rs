@@ -48,6 +48,7 @@ mod keeper;
 #[cfg(feature = "platform")]
 mod launch;
 mod outbox;
+pub(crate) mod provision;
 mod recipients;
 mod restart;
 mod role;
