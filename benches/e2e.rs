@@ -12,7 +12,9 @@ use awc::ws;
 use futures_util::{SinkExt as _, StreamExt as _};
 use moobius::client::{Client, ClientConfig, ClientEvent, HandlerSpec, Identity, Runtime};
 use moobius::platform::PlatformHandle;
-use moobius::protocol::{Event, Frame, Incoming, MessageContent, Secret};
+use moobius::protocol::{
+    ChannelId, CharacterId, Event, Frame, GroupId, Incoming, MessageContent, Secret, ServiceId,
+};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -20,11 +22,11 @@ use tokio::sync::mpsc;
 struct World {
     token: String,
     user_token: String,
-    user_id: String,
-    service_id: String,
-    channel_id: String,
-    group: String,
-    agent: String,
+    user_id: CharacterId,
+    service_id: ServiceId,
+    channel_id: ChannelId,
+    group: GroupId,
+    agent: CharacterId,
 }
 
 async fn world(platform: &PlatformHandle) -> World {
@@ -34,7 +36,7 @@ async fn world(platform: &PlatformHandle) -> World {
     common::bind(platform, &owner.token, &service_id, &channel_id).await;
     let user = common::sign_in(platform, "user", "pw").await;
     let mut ws = common::login_user(platform, &user.token).await;
-    assert!(ws.request(Frame::join_channel(&user.user_id, &channel_id)).await.status);
+    assert!(ws.request(Frame::join_channel(user.user_id.clone(), channel_id.clone())).await.status);
     let group = common::create_group(platform, &owner.token, &[&user.user_id]).await;
     let agent = common::create_character(platform, &owner.token, &service_id, "agent").await;
     World {
@@ -49,11 +51,15 @@ async fn world(platform: &PlatformHandle) -> World {
 }
 
 fn down(w: &World, text: String) -> Frame {
-    Frame::message_down(&w.service_id, &w.channel_id, MessageContent::text(text), &w.group, &w.agent).unwrap()
+    let content = MessageContent::text(text);
+    Frame::message_down(w.service_id.clone(), w.channel_id.clone(), content, w.group.clone(), w.agent.clone())
+        .unwrap()
 }
 
 fn up(w: &World, text: String) -> Frame {
-    Frame::message_up(&w.user_id, &w.service_id, &w.channel_id, MessageContent::text(text), &w.group).unwrap()
+    let content = MessageContent::text(text);
+    Frame::message_up(w.user_id.clone(), w.service_id.clone(), w.channel_id.clone(), content, w.group.clone())
+        .unwrap()
 }
 
 fn text_of(event: &Event) -> Option<&str> {
@@ -209,7 +215,7 @@ async fn bare_next_text(stream: &mut Stream) -> String {
 async fn bare(platform: &PlatformHandle, w: &Arc<World>, frames: usize, rounds: usize) -> Result {
     let url = platform.ws_url();
     let (mut service_sink, mut service_stream) =
-        bare_login(&url, Frame::service_login(&w.service_id, w.token.as_str())).await;
+        bare_login(&url, Frame::service_login(w.service_id.clone(), w.token.as_str())).await;
     let (mut user_sink, mut user_stream) = bare_login(&url, Frame::user_login(w.user_token.as_str())).await;
 
     // The bare service: one task writes whatever is handed to it (flushing per burst), one reads

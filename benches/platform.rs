@@ -7,7 +7,7 @@
 use awc::ws;
 use futures_util::{SinkExt as _, StreamExt as _};
 use moobius::platform::{LocalPlatform, PlatformConfig};
-use moobius::protocol::{Frame, MessageContent};
+use moobius::protocol::{ChannelId, CharacterId, Frame, GroupId, MessageContent, ServiceId};
 use serde_json::{Value, json};
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::pin::Pin;
@@ -106,11 +106,11 @@ async fn get(client: &awc::Client, addr: &str, path: &str, token: &str) -> Value
     body["data"].clone()
 }
 
-async fn sign_in(client: &awc::Client, addr: &str, name: &str) -> (String, String) {
+async fn sign_in(client: &awc::Client, addr: &str, name: &str) -> (String, CharacterId) {
     let data = post(client, addr, "/auth/sign_in", None, json!({"username": name, "password": "pw"})).await;
     let token = data["AuthenticationResult"]["AccessToken"].as_str().unwrap().to_owned();
     let info = get(client, addr, "/user/info", &token).await;
-    (token, info["user_id"].as_str().unwrap().to_owned())
+    (token, CharacterId::from(info["user_id"].as_str().unwrap()))
 }
 
 type Sink = Pin<Box<dyn futures_util::Sink<ws::Message, Error = awc::error::WsProtocolError>>>;
@@ -170,13 +170,13 @@ async fn measure(addr: String, pid: u32) -> Results {
     let service_id = post(&client, &addr, "/service/create", Some(&owner), json!({"description": "bench"}))
         .await["service_id"]
         .as_str()
-        .unwrap()
-        .to_owned();
+        .map(ServiceId::from)
+        .unwrap();
     let channel_id = post(&client, &addr, "/channel/create", Some(&owner), json!({"channel_name": "bench"}))
         .await["channel_id"]
         .as_str()
-        .unwrap()
-        .to_owned();
+        .map(ChannelId::from)
+        .unwrap();
     post(
         &client,
         &addr,
@@ -186,7 +186,7 @@ async fn measure(addr: String, pid: u32) -> Results {
     )
     .await;
     let mut service = Ws::connect(&client, &addr).await;
-    service.request(Frame::service_login(&service_id, owner.as_str())).await;
+    service.request(Frame::service_login(service_id.clone(), owner.as_str())).await;
 
     // Accounts first, so the memory delta is the connections alone.
     let mut accounts = Vec::with_capacity(USERS);
@@ -208,7 +208,7 @@ async fn measure(addr: String, pid: u32) -> Results {
 
     // Everyone joins; the service drains the joins.
     for (ws, (_, user_id)) in users.iter_mut().zip(&accounts) {
-        ws.request(Frame::join_channel(user_id, &channel_id)).await;
+        ws.request(Frame::join_channel(user_id.clone(), channel_id.clone())).await;
     }
     let mut joins = 0;
     while joins < USERS {
@@ -226,18 +226,18 @@ async fn measure(addr: String, pid: u32) -> Results {
     )
     .await
     .as_str()
-    .unwrap()
-    .to_owned();
+    .map(GroupId::from)
+    .unwrap();
 
     // Fan-out: one message_down to all, time until the last user has it.
     let mut fanout = Vec::with_capacity(ROUNDS);
     for round in 0..ROUNDS {
         let frame = Frame::message_down(
-            &service_id,
-            &channel_id,
+            service_id.clone(),
+            channel_id.clone(),
             MessageContent::text(format!("round {round}")),
-            &everyone,
-            &service_id,
+            everyone.clone(),
+            service_id.as_character(),
         )
         .unwrap();
         let start = Instant::now();
@@ -261,11 +261,11 @@ async fn measure(addr: String, pid: u32) -> Results {
         let frames: Vec<String> = (0..MESSAGES_PER_SENDER)
             .map(|i| {
                 Frame::message_up(
-                    user_id,
-                    &service_id,
-                    &channel_id,
+                    user_id.clone(),
+                    service_id.clone(),
+                    channel_id.clone(),
                     MessageContent::text(format!("m{i}")),
-                    &everyone,
+                    everyone.clone(),
                 )
                 .unwrap()
                 .into_request()

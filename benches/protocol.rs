@@ -21,7 +21,8 @@ fn fifty_buttons() -> String {
             }
         })
         .collect();
-    let frame = Frame::send_buttons("svc-0001", "chan-0001", buttons, "group-rec").expect("recipients");
+    let frame = Frame::send_buttons("svc-0001".into(), "chan-0001".into(), buttons, "group-rec".into())
+        .expect("recipients");
     let Frame::Update { update: moobius::protocol::UpdatePayload::Body(body), .. } = frame else {
         unreachable!()
     };
@@ -45,11 +46,11 @@ fn decode(c: &mut Criterion) {
 
 fn encode(c: &mut Criterion) {
     let frame = Frame::message_down(
-        "svc-0001",
-        "chan-0001",
+        "svc-0001".into(),
+        "chan-0001".into(),
         MessageContent::text("hello world, this is a reply of ordinary length"),
-        "51e59300-e58f-46ea-a7ab-4052d66d137c",
-        "e43c5534-ccad-4f7e-b85c-d0a77b1f47b4",
+        "51e59300-e58f-46ea-a7ab-4052d66d137c".into(),
+        "e43c5534-ccad-4f7e-b85c-d0a77b1f47b4".into(),
     )
     .expect("recipients")
     .to_request("00000000-0000-0000-0000-00000000000e");

@@ -54,20 +54,20 @@ pub fn describe(click: &ButtonClick) -> String {
 }
 
 impl Service for Buttons {
-    fn on_join(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_join(&mut self, user: CharacterId, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         cx.send_buttons(buttons(), &user);
         cx.send_text("Click a button.", user);
         Ok(())
     }
 
-    fn on_refresh(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_refresh(&mut self, user: CharacterId, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         cx.send_buttons(buttons(), user);
         Ok(())
     }
 
     fn on_button_click(
         &mut self,
-        user: String,
+        user: CharacterId,
         click: ButtonClick,
         cx: &mut ServiceContext<'_, Self>,
     ) -> ServiceResult {

@@ -9,15 +9,33 @@
 //! It prints `ready: service <id> on channels <ids>` once logged in and bound, then serves until
 //! Ctrl-C or SIGTERM. (`tests/examples.rs` includes this file as a module to test `Echo`.)
 
+use actix::prelude::*;
 use moobius::prelude::*;
 use moobius::service::Launch;
 
-/// Echoes every message, whatever its kind, to whoever sent it.
-pub struct Echo;
+/// Echoes every message, whatever its kind, to whoever sent it: one actor per channel.
+pub struct Echo {
+    channel: Channel<AsService>,
+}
 
-impl Service for Echo {
-    fn on_message_up(&mut self, message: Message, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
-        cx.send_message(message.content, message.sender);
+impl Echo {
+    /// The echo of `channel`.
+    pub fn new(channel: Channel<AsService>) -> Self {
+        Self { channel }
+    }
+}
+
+impl Actor for Echo {
+    type Context = Context<Self>;
+}
+
+impl Handler<ChannelEvent> for Echo {
+    type Result = HandlerResult;
+
+    fn handle(&mut self, event: ChannelEvent, _ctx: &mut Context<Self>) -> HandlerResult {
+        if let EventKind::MessageUp(message) = event.kind {
+            self.channel.do_send(SendMessage::new(event.channel_id, message.content, message.sender));
+        }
         Ok(())
     }
 }
@@ -30,7 +48,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("local platform on {} (websocket {})", platform.http_url(), platform.ws_url());
     }
     let mut wand = Wand::new();
-    let echo = wand.start(ServiceBuilder::new(launch.config(), |_channel| Echo)).await?;
+    let echo = wand.start(ServiceBuilder::actor(launch.config(), Echo::new)).await?;
     echo.ready().await?;
     if launch.platform().is_none() && !echo.created().is_empty() {
         eprintln!("{} (put them in MOOBIUS_SERVICE_ID / MOOBIUS_CHANNELS to reuse them)", echo.created());

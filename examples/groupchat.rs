@@ -44,7 +44,7 @@ impl Mode {
 /// One channel's chat: its members and their modes.
 #[derive(Debug, Default)]
 pub struct GroupChat {
-    members: BTreeMap<String, Mode>,
+    members: BTreeMap<CharacterId, Mode>,
 }
 
 /// The mode buttons.
@@ -53,7 +53,7 @@ pub fn mode_buttons() -> Vec<Button> {
 }
 
 impl Service for GroupChat {
-    fn on_join(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_join(&mut self, user: CharacterId, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         self.members.insert(user.clone(), Mode::Default);
         cx.send_buttons(mode_buttons(), &user);
         cx.send_text(
@@ -63,19 +63,19 @@ impl Service for GroupChat {
         Ok(())
     }
 
-    fn on_leave(&mut self, user: String, _cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_leave(&mut self, user: CharacterId, _cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         self.members.remove(&user);
         Ok(())
     }
 
-    fn on_refresh(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_refresh(&mut self, user: CharacterId, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         cx.send_buttons(mode_buttons(), user);
         Ok(())
     }
 
     fn on_button_click(
         &mut self,
-        user: String,
+        user: CharacterId,
         click: ButtonClick,
         cx: &mut ServiceContext<'_, Self>,
     ) -> ServiceResult {
@@ -89,9 +89,9 @@ impl Service for GroupChat {
         Ok(())
     }
 
-    fn on_message_up(&mut self, message: Message, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_message_up(&mut self, message: ChatMessage, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         let speaker = *self.members.entry(message.sender.clone()).or_insert(Mode::Default);
-        let audience: Vec<String> =
+        let audience: Vec<CharacterId> =
             self.members.iter().filter(|(_, mode)| mode.hears(speaker)).map(|(id, _)| id.clone()).collect();
         if audience.is_empty() {
             return Ok(());

@@ -16,9 +16,9 @@ use std::collections::BTreeSet;
 /// One channel's state: its members, its menu clicks, and who hid the canvas.
 #[derive(Debug, Default)]
 pub struct MenuCanvas {
-    members: BTreeSet<String>,
+    members: BTreeSet<CharacterId>,
     clicks: u64,
-    hidden: BTreeSet<String>,
+    hidden: BTreeSet<CharacterId>,
 }
 
 /// The right-click menu, on text messages.
@@ -39,12 +39,12 @@ pub fn canvas(clicks: u64) -> Vec<CanvasItem> {
 
 /// The style that shows (or hides) the canvas.
 pub fn canvas_style(shown: bool) -> Vec<StyleItem> {
-    let display = if shown { Display::Visible } else { Display::Invisible };
+    let display = if shown { Visibility::Visible } else { Visibility::Invisible };
     vec![StyleItem { widget: "canvas".into(), display, expand: Some(shown), button_id: None, text: None }]
 }
 
 impl Service for MenuCanvas {
-    fn on_join(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_join(&mut self, user: CharacterId, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         self.members.insert(user.clone());
         cx.send_menu(menu(), &user);
         cx.send_canvas(canvas(self.clicks), &user);
@@ -54,20 +54,20 @@ impl Service for MenuCanvas {
         Ok(())
     }
 
-    fn on_leave(&mut self, user: String, _cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_leave(&mut self, user: CharacterId, _cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         self.members.remove(&user);
         self.hidden.remove(&user);
         Ok(())
     }
 
-    fn on_message_up(&mut self, message: Message, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_message_up(&mut self, message: ChatMessage, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         cx.send_message(message.content, message.sender);
         Ok(())
     }
 
     fn on_menu_item_click(
         &mut self,
-        user: String,
+        user: CharacterId,
         click: MenuItemClick,
         cx: &mut ServiceContext<'_, Self>,
     ) -> ServiceResult {
@@ -87,7 +87,7 @@ impl Service for MenuCanvas {
 
     fn on_button_click(
         &mut self,
-        user: String,
+        user: CharacterId,
         _click: ButtonClick,
         cx: &mut ServiceContext<'_, Self>,
     ) -> ServiceResult {

@@ -7,47 +7,66 @@
 //! ```
 //!
 //! The program also talks to its services directly: every minute it asks each channel's `Counter`
-//! for its count with a spell (`ServiceHandle::cast`) and prints it.
+//! for its count with a plain actix message (`ServiceHandle::send`) and prints it.
 //!
 //! Prints one `ready: service <id> on channels <ids>` line per service, then serves until Ctrl-C
 //! or SIGTERM. With `MOOBIUS_WS_URL` (and the other `MOOBIUS_*`) set, both services use that
 //! account: the first is `MOOBIUS_SERVICE_ID` on `MOOBIUS_CHANNELS`, the second is created, and
 //! each gets new channels until it has two.
 
+use actix::prelude::*;
 use moobius::config::Config;
 use moobius::http::HttpClient;
 use moobius::prelude::*;
-use moobius::service::{Launch, Spell};
+use moobius::service::Launch;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// How often the program prints each channel's count.
 const REPORT_EVERY: Duration = Duration::from_secs(60);
 
-/// Numbers the messages of its channel.
-#[derive(Debug, Default)]
+/// Numbers the messages of its channel: a channel actor written as a plain actix actor.
 pub struct Counter {
+    channel: Channel<AsService>,
     /// Messages seen in this channel.
     pub count: u64,
 }
 
-impl Service for Counter {
-    fn on_message_up(&mut self, message: Message, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
-        self.count += 1;
-        cx.send_text(format!("message #{} in this channel", self.count), message.sender);
+impl Counter {
+    /// The counter of `channel`, at zero.
+    pub fn new(channel: Channel<AsService>) -> Self {
+        Self { channel, count: 0 }
+    }
+}
+
+impl Actor for Counter {
+    type Context = Context<Self>;
+}
+
+impl Handler<ChannelEvent> for Counter {
+    type Result = HandlerResult;
+
+    fn handle(&mut self, event: ChannelEvent, _ctx: &mut Context<Self>) -> HandlerResult {
+        if let EventKind::MessageUp(message) = event.kind {
+            self.count += 1;
+            let text = format!("message #{} in this channel", self.count);
+            self.channel.do_send(SendMessage::text(event.channel_id, text, message.sender));
+        }
         Ok(())
     }
 }
 
-/// The program's question to a channel's `Counter` (a spell): how many messages so far?
+/// The program's question to a channel's `Counter`, a plain actix message: how many messages?
 pub struct HowMany;
 
 impl actix::Message for HowMany {
     type Result = u64;
 }
 
-impl Spell<HowMany> for Counter {
-    fn cast(&mut self, _: HowMany, _cx: &mut ServiceContext<'_, Self>) -> u64 {
+impl Handler<HowMany> for Counter {
+    type Result = u64;
+
+    fn handle(&mut self, _: HowMany, _ctx: &mut Context<Self>) -> u64 {
         self.count
     }
 }
@@ -55,24 +74,24 @@ impl Spell<HowMany> for Counter {
 /// Tells its channel's members who is there, whenever someone joins or leaves.
 #[derive(Debug, Default)]
 pub struct RollCall {
-    present: BTreeSet<String>,
+    present: BTreeSet<CharacterId>,
 }
 
 impl RollCall {
     fn announce(&self, cx: &mut ServiceContext<'_, Self>) {
-        let present: Vec<String> = self.present.iter().cloned().collect();
+        let present: Vec<CharacterId> = self.present.iter().cloned().collect();
         cx.send_text(format!("{} here: {}", present.len(), present.join(", ")), present);
     }
 }
 
 impl Service for RollCall {
-    fn on_join(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_join(&mut self, user: CharacterId, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         self.present.insert(user);
         self.announce(cx);
         Ok(())
     }
 
-    fn on_leave(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_leave(&mut self, user: CharacterId, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         self.present.remove(&user);
         self.announce(cx);
         Ok(())
@@ -114,7 +133,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut wand = Wand::new();
     let (config, http) = with_channels(launch.config(), 2).await?;
-    let counter = wand.start(ServiceBuilder::new(config, |_| Counter::default()).http(http)).await?;
+    let counter = wand.start(ServiceBuilder::actor(config, Counter::new).http(http)).await?;
     let (config, http) = with_channels(second, 2).await?;
     let roll_call = wand.start(ServiceBuilder::new(config, |_| RollCall::default()).http(http)).await?;
     counter.ready().await?;
@@ -127,7 +146,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         loop {
             every.tick().await;
             for channel in counter.channels() {
-                if let Ok(Some(count)) = counter.cast(channel, HowMany).await {
+                if let Ok(count) = counter.send(channel, HowMany).await {
                     println!("{count} message(s) in {channel}");
                 }
             }

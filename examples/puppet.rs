@@ -21,40 +21,51 @@ pub const GREETING: &str = "hello, is anyone there?";
 
 /// The puppet: one instance for all the channels it joined.
 pub struct Puppet {
-    target: Option<String>,
-    clicked: HashSet<String>,
+    target: Option<ServiceId>,
+    clicked: HashSet<ChannelId>,
 }
 
 impl Puppet {
     /// A puppet talking to the service `target` (to itself when `None`: the platform hands a
     /// user's message to the channel's service whoever it names).
-    pub fn new(target: Option<String>) -> Self {
+    pub fn new(target: Option<ServiceId>) -> Self {
         Self { target, clicked: HashSet::new() }
     }
 }
 
 /// Whom a puppet's messages name: the target service, or the puppet itself.
-fn addressee(target: Option<&str>, moobius: &Moobius) -> String {
-    target.or(moobius.user_id()).unwrap_or_default().to_owned()
+fn addressee(target: Option<&ServiceId>, me: &CharacterId) -> CharacterId {
+    target.map_or_else(|| me.clone(), ServiceId::as_character)
 }
 
-impl Service for Puppet {
-    fn on_message_down(&mut self, message: Message, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+impl Service<AsUser> for Puppet {
+    fn on_message_down(
+        &mut self,
+        message: ChatMessage,
+        cx: &mut ServiceContext<'_, Self, AsUser>,
+    ) -> ServiceResult {
         let text = message.text().unwrap_or("(not text)");
         println!("puppet heard in {}: {text}", message.channel_id);
         if text.ends_with('?') {
-            cx.send_text(format!("yes, I heard `{text}`"), addressee(self.target.as_deref(), cx.moobius()));
+            cx.send_text(
+                format!("yes, I heard `{text}`"),
+                addressee(self.target.as_ref(), cx.channel().me()),
+            );
         }
         Ok(())
     }
 
-    fn on_update(&mut self, update: Update, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_update(&mut self, update: Update, cx: &mut ServiceContext<'_, Self, AsUser>) -> ServiceResult {
         if let UpdateContent::Buttons(buttons) = &update.content
             && let Some(first) = buttons.first()
             && self.clicked.insert(update.channel_id.clone())
         {
             println!("puppet clicks `{}` in {}", first.button_text, update.channel_id);
-            cx.click_button(first.button_id.clone(), None, Vec::new());
+            cx.click_button(ButtonClick {
+                button_id: first.button_id.clone(),
+                bottom_button_id: None,
+                arguments: Vec::new(),
+            });
         }
         Ok(())
     }
@@ -64,19 +75,19 @@ impl Service for Puppet {
 pub struct Echo;
 
 impl Service for Echo {
-    fn on_join(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_join(&mut self, user: CharacterId, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         cx.send_buttons(vec![Button::new("poke", "Poke the service")], user);
         Ok(())
     }
 
-    fn on_message_up(&mut self, message: Message, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_message_up(&mut self, message: ChatMessage, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         cx.send_message(message.content, message.sender);
         Ok(())
     }
 
     fn on_button_click(
         &mut self,
-        user: String,
+        user: CharacterId,
         _: ButtonClick,
         cx: &mut ServiceContext<'_, Self>,
     ) -> ServiceResult {
@@ -96,7 +107,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let echo = wand.start(ServiceBuilder::new(launch.config(), |_| Echo)).await?;
             echo.ready().await?;
             println!("ready: service {} on channels {}", echo.service_id(), echo.channels().join(","));
-            (launch.user_config("puppet", echo.channels()), Some(echo.service_id().to_owned()))
+            (launch.user_config("puppet", echo.channels()), Some(echo.service_id().clone()))
         }
         // A platform from the environment: the configured account is the puppet.
         None => (launch.config(), launch.config().service.service_id),
@@ -107,13 +118,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     puppet.ready().await?;
     if launch.platform().is_none() {
-        println!("ready: service {} on channels {}", puppet.service_id(), puppet.channels().join(","));
+        println!("ready: service {} on channels {}", puppet.user_id(), puppet.channels().join(","));
     }
-    let to = addressee(target.as_deref(), puppet.moobius());
+    let to = addressee(target.as_ref(), puppet.user_id());
     for channel in puppet.channels() {
-        puppet.moobius().join(channel);
+        puppet.actions().do_send(JoinChannel(channel.clone()));
         println!("puppet says in {channel}: {GREETING}");
-        puppet.moobius().send_text(channel, GREETING, &to);
+        puppet.actions().do_send(SendMessage::text(channel.clone(), GREETING, &to));
     }
     wand.run_until_signal().await;
     Ok(())

@@ -15,20 +15,20 @@ use tokio::sync::mpsc;
 struct Echo;
 
 impl Service for Echo {
-    fn on_join(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_join(&mut self, user: CharacterId, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         cx.send_buttons(vec![Button::new("wave", "Wave back")], &user);
         cx.send_text(format!("Welcome, {user}! Say something."), user);
         Ok(())
     }
 
-    fn on_message_up(&mut self, message: Message, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_message_up(&mut self, message: ChatMessage, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         cx.send_message(message.content, message.sender);
         Ok(())
     }
 
     fn on_button_click(
         &mut self,
-        user: String,
+        user: CharacterId,
         click: ButtonClick,
         cx: &mut ServiceContext<'_, Self>,
     ) -> ServiceResult {
@@ -40,14 +40,18 @@ impl Service for Echo {
 /// The scripted user: reports what it sees.
 struct Human(mpsc::UnboundedSender<String>);
 
-impl Service for Human {
-    fn on_message_down(&mut self, message: Message, _cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+impl Service<AsUser> for Human {
+    fn on_message_down(
+        &mut self,
+        message: ChatMessage,
+        _cx: &mut ServiceContext<'_, Self, AsUser>,
+    ) -> ServiceResult {
         let text = message.text().unwrap_or("(not text)");
         self.0.send(format!("{}: {text}", message.sender))?;
         Ok(())
     }
 
-    fn on_update(&mut self, update: Update, _cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_update(&mut self, update: Update, _cx: &mut ServiceContext<'_, Self, AsUser>) -> ServiceResult {
         if let UpdateContent::Buttons(buttons) = update.content {
             let labels: Vec<_> = buttons.iter().map(|b| b.button_text.as_str()).collect();
             self.0.send(format!("(buttons: {})", labels.join(", ")))?;
@@ -87,18 +91,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let alice = wand.start(ServiceBuilder::user(user_config, move |_| Human(seen.clone())).shared()).await?;
     alice.ready().await?;
 
-    println!("alice ({}) joins {channel}", alice.service_id());
-    alice.moobius().join(&channel);
+    println!("alice ({}) joins {channel}", alice.user_id());
+    alice.actions().do_send(JoinChannel(channel.clone()));
     expect(&mut transcript, "the buttons").await?;
     expect(&mut transcript, "the welcome").await?;
     println!("alice says: hello");
-    alice.moobius().send_text(&channel, "hello", echo.service_id());
+    alice.actions().do_send(SendMessage::text(channel.clone(), "hello", echo.service_id().as_character()));
     let echoed = expect(&mut transcript, "the echo").await?;
     if !echoed.ends_with("hello") {
         return Err(format!("the echo should repeat `hello`, got `{echoed}`").into());
     }
     println!("alice clicks: Wave back");
-    alice.moobius().click_button(&channel, "wave", None, Vec::new());
+    alice.actions().do_send(ClickButton::new(channel.clone(), "wave"));
     expect(&mut transcript, "the answer to the click").await?;
 
     if serve {

@@ -24,12 +24,19 @@
 //! - [`config`]: the reference SDK's `config.json`, with `MOOBIUS_*` environment overrides, and
 //!   [`config::ensure_service_and_channels`] to create the service and channel it lacks.
 //! - [`service`]: what users write and run:
-//!   - [`service::Service`]: the trait a service implements, one method per event kind;
-//!   - service actors ([`service::ServiceActor`], one per channel or one shared): host a service
-//!     instance, rebuild it from its factory when it errors or panics, keep their mailbox;
+//!   - channel actors: the user's own actix actors, one per channel (or one shared), receiving
+//!     [`service::ChannelEvent`] messages and sending typed action messages
+//!     ([`service::action`]) to a role-typed [`service::Outbox`], which answers with receipts;
+//!   - keeper actors (one per channel actor): make it with the user's factory, hand it its
+//!     events one at a time and in order, restart it on an error or panic with a bounded count
+//!     and a backoff ([`service::RestartPolicy`]), hold events during a restart;
 //!   - router actor: the runtime's handler for one service; resolves group ids to character
-//!     ids (cached) in arrival order and routes each event to its channel's instance;
-//!   - outbox actor: turns typed actions into frames in order, character lists into group ids;
+//!     ids (cached; a lookup holds only its own channel's queue) and routes each event to its
+//!     channel's keeper;
+//!   - outbox actor: turns action messages into frames in order, character lists into group
+//!     ids, and reports each frame's receipt to whoever awaits it;
+//!   - [`service::Service`]: the short callback form, an adapter over the core
+//!     ([`service::ServiceActor`]);
 //!   - [`service::ServiceBuilder`] and [`service::Wand`]: start one or several services (sign
 //!     in, create and bind what is missing, start the actors) and stop them on a signal.
 //! - `platform` (feature `platform`, on by default): the embedded local Moobius platform, an
@@ -47,15 +54,43 @@ pub mod service;
 #[cfg(feature = "platform")]
 pub mod platform;
 
-/// The names most programs need, in one import.
+/// The names most programs need, in one import. Nothing here shadows a name of actix's prelude
+/// or of std's, so `use actix::prelude::*; use moobius::prelude::*;` is safe.
+///
+/// # Examples
+/// ```
+/// use actix::prelude::*;
+/// use moobius::prelude::*;
+/// use std::fmt::Display;
+///
+/// #[derive(Message)]
+/// #[rtype(result = "()")]
+/// struct Ping;
+///
+/// struct Bot;
+/// impl Actor for Bot {
+///     type Context = Context<Self>;
+/// }
+/// impl Handler<ChannelEvent> for Bot {
+///     type Result = HandlerResult;
+///     fn handle(&mut self, _: ChannelEvent, _: &mut Context<Self>) -> HandlerResult {
+///         Ok(())
+///     }
+/// }
+/// fn shown(id: &ChannelId) -> &dyn Display { id }
+/// # let _ = (shown, Ping, None::<Recipient<Ping>>, None::<Addr<Bot>>, Visibility::Visible);
+/// ```
 pub mod prelude {
     pub use crate::protocol::{
-        ActionKind, BottomButton, Button, ButtonClick, CanvasItem, ChannelInfo, ClickArgument, Dialog,
-        Display, Event, Frame, Incoming, InputComponent, InputType, MenuItem, MenuItemClick, MessageContent,
-        Request, StyleItem, UpdateContent,
+        ActionKind, BottomButton, Button, ButtonClick, CanvasItem, ChannelId, ChannelInfo, CharacterId,
+        ClickArgument, ClickedMessage, Dialog, GroupId, InputComponent, InputType, MenuItem, MenuItemClick,
+        MessageContent, MessageId, ServiceId, StyleItem, UpdateContent, Visibility,
     };
     pub use crate::service::{
-        Fetch, Message, Moobius, Recipients, Service, ServiceBuilder, ServiceContext, ServiceHandle,
-        ServiceResult, Update, Wand,
+        ActionError, ActionReceipt, AsService, AsUser, Channel, ChannelEvent, ChatMessage, ClickButton,
+        ClickMenuItem, CreateAgent, EventKind, Fetch, HandlerResult, JoinChannel, LeaveChannel, Outbox,
+        Recipients, Refresh, RestartPolicy, SendAction, SendButtons, SendCanvas, SendChannelInfo,
+        SendCharacters, SendFrame, SendMenu, SendMessage, SendStyle, Service, ServiceActor, ServiceBuilder,
+        ServiceContext, ServiceHandle, ServiceResult, Update, Wand,
     };
 }

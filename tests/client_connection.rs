@@ -233,11 +233,11 @@ async fn malformed_inbound_frames_become_error_events_and_the_connection_stays_u
     let mut user = client_support::raw_user(&platform, &w.user).await;
     user.send_frame(
         Frame::message_up(
-            &w.user.user_id,
-            &w.service_id,
-            &w.channel_id,
+            w.user.user_id.clone(),
+            w.service_id.clone(),
+            w.channel_id.clone(),
             MessageContent::text("after"),
-            &w.user_group,
+            w.user_group.clone(),
         )
         .unwrap(),
     )

@@ -102,7 +102,9 @@ async fn five_thousand_message_ups_reach_the_service_once_and_in_order_while_it_
                 pace.tick().await;
                 for i in batch * 50..(batch + 1) * 50 {
                     let content = MessageContent::text(i.to_string());
-                    let frame = Frame::message_up(&w.0, &w.1, &w.2, content, &w.3).unwrap();
+                    let frame =
+                        Frame::message_up(w.0.clone(), w.1.clone(), w.2.clone(), content, w.3.clone())
+                            .unwrap();
                     user.send(frame).expect("the queue accepts all of them");
                 }
             }

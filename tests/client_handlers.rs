@@ -46,11 +46,11 @@ async fn a_handler_that_panics_or_fails_keeps_receiving_the_next_events() {
     let mut user = client_support::raw_user(&platform, &w.user).await;
     for text in ["1", "boom", "2", "fail", "3", "boom", "4"] {
         let frame = Frame::message_up(
-            &w.user.user_id,
-            &w.service_id,
-            &w.channel_id,
+            w.user.user_id.clone(),
+            w.service_id.clone(),
+            w.channel_id.clone(),
             MessageContent::text(text),
-            &w.user_group,
+            w.user_group.clone(),
         )
         .unwrap();
         let receipt = user.request(frame).await;

@@ -107,11 +107,11 @@ async fn a_refused_frame_reaches_the_program_with_the_reason() {
         user_runtime_with(fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token));
     events.logged_in().await;
     let frame = Frame::message_down(
-        &w.service_id,
-        &w.channel_id,
+        w.service_id.clone(),
+        w.channel_id.clone(),
         MessageContent::text("to nobody"),
-        "no-such-group",
-        &w.agent,
+        "no-such-group".into(),
+        w.agent.clone(),
     )
     .unwrap();
     let request_id = service.send(frame).unwrap();

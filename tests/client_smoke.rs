@@ -27,11 +27,11 @@ async fn a_service_logs_in_sends_and_receives() {
 
     user.send_frame(
         Frame::message_up(
-            &w.user.user_id,
-            &w.service_id,
-            &w.channel_id,
+            w.user.user_id.clone(),
+            w.service_id.clone(),
+            w.channel_id.clone(),
             MessageContent::text("hi"),
-            &w.user_group,
+            w.user_group.clone(),
         )
         .unwrap(),
     )

@@ -5,13 +5,16 @@
 //! beside its `main`; this test includes the file as a module with `#[path]` (its `main` is unused
 //! here, hence `allow(dead_code)`). So the code under test is exactly the code a newcomer reads
 //! and runs, with no copy and no library target for the examples. The last tests run the built
-//! example binaries themselves (`cargo test` builds them; a lone `cargo test --test examples`
-//! does not, and those tests then say so and pass): `echo` on its embedded platform, and every
+//! example binaries themselves (`cargo test` builds them; a run that did not build them fails
+//! and says how to): `echo` on its embedded platform, and every
 //! example against `moobius platform` through the `MOOBIUS_*` environment variables, the
 //! `puppet` process talking to the `echo` process.
 
 mod service_support;
 
+#[path = "../examples/assistant.rs"]
+#[allow(dead_code)]
+mod assistant;
 #[path = "../examples/buttons.rs"]
 #[allow(dead_code)]
 mod buttons;
@@ -42,13 +45,13 @@ use tokio::sync::mpsc;
 async fn echo_returns_every_message_to_its_sender_only() {
     let platform = platform().await;
     let mut wand = Wand::new();
-    let echo = wand.start(ServiceBuilder::new(config(&platform, "echo"), |_| echo::Echo)).await.unwrap();
+    let echo = wand.start(ServiceBuilder::actor(config(&platform, "echo"), echo::Echo::new)).await.unwrap();
     echo.ready().await.unwrap();
     // No service id and no channel configured: both were created and reported.
-    assert_eq!(echo.created().service_id.as_deref(), Some(echo.service_id()));
+    assert_eq!(echo.created().service_id.as_ref(), Some(echo.service_id()));
     assert_eq!(echo.created().channels, echo.channels());
     let channel = echo.channels()[0].clone();
-    let service = echo.service_id().to_owned();
+    let service = echo.service_id().clone();
 
     let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
     let mut bob = User::start(&mut wand, &platform, "bob", std::slice::from_ref(&channel)).await;
@@ -58,13 +61,13 @@ async fn echo_returns_every_message_to_its_sender_only() {
     alice.say(&channel, "hello", &service);
     let echoed = alice.message("the echo of hello").await;
     assert_eq!(echoed.text(), Some("hello"));
-    assert_eq!(echoed.sender, service);
+    assert_eq!(echoed.sender, service.as_character());
     assert_eq!(echoed.channel_id, channel);
     assert_eq!(echoed.recipients, [alice.id()], "the echo is addressed to alice alone");
 
     // Any content kind comes back as it went.
     let image = MessageContent::Image("https://example.com/cat.png".into());
-    alice.moobius().send_message(&channel, image.clone(), service.as_str());
+    alice.send(&channel, image.clone(), &service);
     assert_eq!(alice.message("the echo of the image").await.content, image);
 
     // Bob's message goes back to Bob, not to Alice: her next message is her own fence's echo.
@@ -110,7 +113,7 @@ async fn buttons_answer_each_click_with_what_was_chosen() {
     alice.click(&channel, "launch", Some("no"), Vec::new());
     assert_eq!(alice.text("the bottom button's answer").await, "You clicked `launch` and chose `no`.");
 
-    alice.moobius().refresh(&channel);
+    alice.refresh(&channel);
     assert_eq!(alice.update("the buttons again").await, UpdateContent::Buttons(buttons::buttons()));
     wand.shutdown().await;
 }
@@ -124,7 +127,7 @@ async fn groupchat_relays_by_mode_default_quiet_and_vip() {
         .await
         .unwrap();
     chat.ready().await.unwrap();
-    let (channel, service) = (chat.channels()[0].clone(), chat.service_id().to_owned());
+    let (channel, service) = (chat.channels()[0].clone(), chat.service_id().clone());
     let here = std::slice::from_ref(&channel);
     let mut alice = User::start(&mut wand, &platform, "alice", here).await;
     let mut bob = User::start(&mut wand, &platform, "bob", here).await;
@@ -177,7 +180,7 @@ async fn groupchat_modes_are_per_channel() {
         .unwrap();
     chat.ready().await.unwrap();
     let [one, two] = [chat.channels()[0].clone(), chat.channels()[1].clone()];
-    let id = chat.service_id().to_owned();
+    let id = chat.service_id().clone();
     let both = [one.clone(), two.clone()];
     let mut alice = User::start(&mut wand, &platform, "alice", &both).await;
     let mut bob = User::start(&mut wand, &platform, "bob", &both).await;
@@ -211,7 +214,7 @@ async fn menu_canvas_answers_menu_clicks_updates_the_canvas_and_toggles_its_styl
         .await
         .unwrap();
     service.ready().await.unwrap();
-    let (channel, id) = (service.channels()[0].clone(), service.service_id().to_owned());
+    let (channel, id) = (service.channels()[0].clone(), service.service_id().clone());
     let here = std::slice::from_ref(&channel);
     let mut alice = User::start(&mut wand, &platform, "alice", here).await;
     let mut bob = User::start(&mut wand, &platform, "bob", here).await;
@@ -285,7 +288,7 @@ async fn the_puppet_joins_clicks_the_first_button_once_and_answers_questions() {
         .await
         .unwrap();
     recorder.ready().await.unwrap();
-    let (channel, service) = (recorder.channels()[0].clone(), recorder.service_id().to_owned());
+    let (channel, service) = (recorder.channels()[0].clone(), recorder.service_id().clone());
 
     let mut puppet_config = config(&platform, "puppet");
     puppet_config.service.channels = vec![channel.clone()];
@@ -295,18 +298,18 @@ async fn the_puppet_joins_clicks_the_first_button_once_and_answers_questions() {
         .await
         .unwrap();
     puppet.ready().await.unwrap();
-    let me = puppet.service_id().to_owned();
+    let me = puppet.user_id().clone();
 
-    puppet.moobius().join(&channel);
+    puppet.actions().do_send(JoinChannel(channel.clone()));
     assert_eq!(heard(&mut rx, "the puppet's join").await, Heard::Join(channel.clone(), me.clone()));
-    puppet.moobius().send_text(&channel, puppet::GREETING, service.as_str());
+    puppet.actions().do_send(SendMessage::text(channel.clone(), puppet::GREETING, service.as_character()));
     assert_eq!(
         heard(&mut rx, "the greeting").await,
         Heard::Text(channel.clone(), me.clone(), puppet::GREETING.into())
     );
 
     let shown = vec![Button::new("poke", "Poke"), Button::new("other", "Other")];
-    recorder.moobius().send_buttons(&channel, shown.clone(), me.as_str());
+    recorder.actions().do_send(SendButtons::new(channel.clone(), shown.clone(), &me));
     match heard(&mut rx, "the click on the first button").await {
         Heard::Click(c, who, click) => {
             assert_eq!((c, who, click.button_id.as_str()), (channel.clone(), me.clone(), "poke"));
@@ -315,9 +318,9 @@ async fn the_puppet_joins_clicks_the_first_button_once_and_answers_questions() {
     }
     // Buttons again: no second click. A statement: no answer. A question: an answer, which is the
     // next thing the service hears.
-    recorder.moobius().send_buttons(&channel, shown, me.as_str());
-    recorder.moobius().send_text(&channel, "just saying", me.as_str());
-    recorder.moobius().send_text(&channel, "are you there?", me.as_str());
+    recorder.actions().do_send(SendButtons::new(channel.clone(), shown, &me));
+    recorder.actions().do_send(SendMessage::text(channel.clone(), "just saying", &me));
+    recorder.actions().do_send(SendMessage::text(channel.clone(), "are you there?", &me));
     assert_eq!(
         heard(&mut rx, "the answer").await,
         Heard::Text(channel.clone(), me.clone(), "yes, I heard `are you there?`".into())
@@ -331,7 +334,7 @@ async fn the_puppets_echo_service_offers_a_button_and_echoes() {
     let mut wand = Wand::new();
     let echo = wand.start(ServiceBuilder::new(config(&platform, "p-echo"), |_| puppet::Echo)).await.unwrap();
     echo.ready().await.unwrap();
-    let (channel, service) = (echo.channels()[0].clone(), echo.service_id().to_owned());
+    let (channel, service) = (echo.channels()[0].clone(), echo.service_id().clone());
     let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
     alice.join(&channel);
     assert_eq!(
@@ -350,10 +353,8 @@ async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand()
     let platform = platform().await;
     let mut wand = Wand::new();
     let (config, http) = config_with_channels(&platform, "counter", 2).await;
-    let counter = wand
-        .start(ServiceBuilder::new(config, |_| multi_channel::Counter::default()).http(http))
-        .await
-        .unwrap();
+    let counter =
+        wand.start(ServiceBuilder::actor(config, multi_channel::Counter::new).http(http)).await.unwrap();
     let (config, http) = config_with_channels(&platform, "rollcall", 2).await;
     let roll_call = wand
         .start(ServiceBuilder::new(config, |_| multi_channel::RollCall::default()).http(http))
@@ -377,8 +378,8 @@ async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand()
         alice.say(channel, "count me", id);
         assert_eq!(alice.text("the count").await, format!("message #{expected} in this channel"));
     }
-    assert_eq!(counter.cast(c1, multi_channel::HowMany).await.unwrap(), Some(3));
-    assert_eq!(counter.cast(c2, multi_channel::HowMany).await.unwrap(), Some(1));
+    assert_eq!(counter.send(c1, multi_channel::HowMany).await.unwrap(), 3);
+    assert_eq!(counter.send(c2, multi_channel::HowMany).await.unwrap(), 1);
 
     // RollCall: each channel has its own members.
     alice.join(r1);
@@ -391,12 +392,58 @@ async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand()
     assert_eq!(bob.text("bob joined r1").await, two);
     bob.join(r2);
     assert_eq!(bob.text("bob alone in r2").await, format!("1 here: {}", bob.id()));
-    bob.moobius().leave(r1);
+    bob.actions().do_send(LeaveChannel(r1.clone()));
     assert_eq!(alice.text("bob left r1").await, format!("1 here: {}", alice.id()));
 
     let reports = wand.shutdown().await;
     let ids: Vec<_> = reports.iter().map(|(id, _)| id.as_str()).collect();
-    assert!(ids.contains(&counter.service_id()) && ids.contains(&roll_call.service_id()), "{ids:?}");
+    assert!(
+        ids.contains(&counter.service_id().as_str()) && ids.contains(&roll_call.service_id().as_str()),
+        "{ids:?}"
+    );
+}
+
+#[actix_rt::test]
+async fn the_assistant_answers_each_user_in_order_with_its_profile_name_and_one_count_per_channel() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let service = wand
+        .start(ServiceBuilder::actor(config(&platform, "assistant"), assistant::Assistant::new))
+        .await
+        .unwrap();
+    service.ready().await.unwrap();
+    let (channel, id) = (service.channels()[0].clone(), service.service_id().clone());
+    let here = std::slice::from_ref(&channel);
+    let mut alice = User::start(&mut wand, &platform, "alice", here).await;
+    let mut bob = User::start(&mut wand, &platform, "bob", here).await;
+    alice.join(&channel);
+    bob.join(&channel);
+
+    // Both write at once, before any profile is known: the lookups run while messages arrive.
+    const EACH: usize = 25;
+    for i in 0..EACH {
+        alice.say(&channel, &format!("a{i}"), &id);
+        bob.say(&channel, &format!("b{i}"), &id);
+    }
+    let mut numbers = Vec::new();
+    for (user, name, prefix) in [(&mut alice, "alice@test.moobius", "a"), (&mut bob, "bob@test.moobius", "b")]
+    {
+        for i in 0..EACH {
+            let reply = user.message("a reply").await;
+            assert_eq!(reply.recipients, [user.id()], "each reply goes to its sender alone");
+            let text = reply.text().unwrap();
+            let (n, rest) = text.split_once(". ").unwrap_or_else(|| panic!("bad reply `{text}`"));
+            assert_eq!(
+                rest,
+                format!("Hello {name}, you said: {prefix}{i}"),
+                "replies in the order of the messages"
+            );
+            numbers.push(n.parse::<usize>().unwrap());
+        }
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=2 * EACH).collect::<Vec<_>>(), "the numbers run 1..N once each");
+    wand.shutdown().await;
 }
 
 /// A child process killed when dropped (so a failing test leaves nothing running).
@@ -462,18 +509,18 @@ async fn ready_line(lines: &mut mpsc::UnboundedReceiver<String>) -> (String, Vec
     (service.to_owned(), channels.split(',').map(str::to_owned).collect())
 }
 
-/// The built example `name`, when `cargo test` built it (it builds every example; `cargo test
-/// --test examples` alone does not, and then these tests say so and pass).
-fn example_binary(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path =
-        exe.parent()?.parent()?.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is not built (run `cargo test` or `cargo build --examples`)", path.display());
-        None
-    }
+/// The built example `name` (`cargo test` builds every example; a filtered run may not, and then
+/// the test fails saying how to build them).
+fn example_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
+    let path = dir.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo test` (which builds the examples) or `cargo build --examples` first",
+        path.display()
+    );
+    path
 }
 
 const ENV: [&str; 6] = [
@@ -497,22 +544,23 @@ fn spawn(program: &std::path::Path, args: &[&str], env: &[(&str, String)]) -> Ru
 
 /// A user on the platform at `http_url` / `ws_url` joins `channel` and gets the echo of a word.
 async fn talk_to_echo(http_url: String, ws_url: String, service: &str, channel: &str) {
+    let (service, channel) = (&ServiceId::from(service), &ChannelId::from(channel));
     let mut wand = Wand::new();
     let mut config = moobius::config::Config::new(moobius::http::Credentials::new("eve@test.moobius", "pw"));
     config.service.http_server_uri = http_url;
     config.service.ws_server_uri = ws_url;
-    config.service.channels = vec![channel.to_owned()];
+    config.service.channels = vec![channel.clone()];
     let mut eve = User::start_with(&mut wand, config, "eve").await;
     eve.join(channel);
     eve.say(channel, "anyone?", service);
     let echoed = eve.message("the echo from the example process").await;
-    assert_eq!((echoed.text(), echoed.sender.as_str()), (Some("anyone?"), service));
+    assert_eq!((echoed.text(), echoed.sender.as_str()), (Some("anyone?"), service.as_str()));
     wand.shutdown().await;
 }
 
 #[actix_rt::test]
 async fn the_echo_binary_runs_on_its_embedded_platform() {
-    let Some(echo) = example_binary("echo") else { return };
+    let echo = example_binary("echo");
     let mut process = spawn(&echo, &[], &[]);
     let mut lines = process.lines();
     let urls = line_after(&mut lines, "local platform on ").await;
@@ -548,7 +596,7 @@ fn env_for(http_url: &str, ws_url: &str, name: &str) -> Vec<(&'static str, Strin
 
 #[actix_rt::test]
 async fn the_echo_binary_runs_against_moobius_platform_and_the_puppet_binary_talks_to_it() {
-    let (Some(echo), Some(puppet)) = (example_binary("echo"), example_binary("puppet")) else { return };
+    let (echo, puppet) = (example_binary("echo"), example_binary("puppet"));
     let (platform, http_url, ws_url) = moobius_platform().await;
 
     // No service id, no channels: both are created (and reported).
@@ -587,10 +635,14 @@ async fn the_echo_binary_runs_against_moobius_platform_and_the_puppet_binary_tal
 async fn every_other_example_starts_against_moobius_platform_and_stops_on_sigterm() {
     let (platform, http_url, ws_url) = moobius_platform().await;
     // (example, its services, channels each)
-    for (name, services, channels_each) in
-        [("buttons", 1, 1), ("groupchat", 1, 1), ("menu_canvas", 1, 1), ("multi_channel", 2, 2)]
-    {
-        let Some(binary) = example_binary(name) else { return };
+    for (name, services, channels_each) in [
+        ("assistant", 1, 1),
+        ("buttons", 1, 1),
+        ("groupchat", 1, 1),
+        ("menu_canvas", 1, 1),
+        ("multi_channel", 2, 2),
+    ] {
+        let binary = example_binary(name);
         let mut process = spawn(&binary, &[], &env_for(&http_url, &ws_url, name));
         let mut lines = process.lines();
         for _ in 0..services {
@@ -600,7 +652,7 @@ async fn every_other_example_starts_against_moobius_platform_and_stops_on_sigter
         process.terminate().await;
     }
     // The quickstart's scripted conversation, then a clean exit of its own.
-    let Some(binary) = example_binary("quickstart") else { return };
+    let binary = example_binary("quickstart");
     let mut process = spawn(&binary, &[], &env_for(&http_url, &ws_url, "quickstart"));
     let mut lines = process.lines();
     ready_line(&mut lines).await;

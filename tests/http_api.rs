@@ -9,7 +9,7 @@ use common::{WAIT, login_user, start_platform, start_platform_with};
 use moobius::config::{Config, Others, bind_channels, ensure_service_and_channels};
 use moobius::http::{Credentials, HttpClient, HttpErrorKind, Profile, SharedHttp, TokenSource, TokenTimings};
 use moobius::platform::{PlatformConfig, PlatformHandle};
-use moobius::protocol::{Frame, Secret};
+use moobius::protocol::{CharacterId, Frame, Secret};
 use std::time::Duration;
 
 /// A client of `platform` for `username` (the platform creates the account at its first sign-in).
@@ -182,7 +182,7 @@ async fn channels_members_agents_and_profiles() {
     let user_id = user.user_info().await.unwrap().user_id;
     let token = user.tokens().access_token().unwrap();
     let mut ws = login_user(&platform, token.expose()).await;
-    let receipt = ws.request(Frame::join_channel(&user_id, &channel_id)).await;
+    let receipt = ws.request(Frame::join_channel(user_id.clone(), channel_id.clone())).await;
     assert!(receipt.status, "{:?}", receipt.reason());
 
     let channels = user.list_channels().await.unwrap();
@@ -216,8 +216,8 @@ async fn channels_members_agents_and_profiles() {
 async fn the_group_cache_costs_one_call_per_list() {
     let platform = start_platform().await;
     let client = signed_in(&platform, "heidi").await;
-    let alice_bob = vec!["alice".to_owned(), "bob".to_owned()];
-    let bob_alice = vec!["bob".to_owned(), "alice".to_owned()];
+    let alice_bob = vec![CharacterId::from("alice"), CharacterId::from("bob")];
+    let bob_alice = vec![CharacterId::from("bob"), CharacterId::from("alice")];
 
     let before = client.calls();
     let group = client.create_group(&alice_bob).await.unwrap();
@@ -236,7 +236,7 @@ async fn the_group_cache_costs_one_call_per_list() {
     assert_eq!(client.calls(), before + 2);
 
     // Concurrent requests for one new list still make one call.
-    let carol = vec!["carol".to_owned()];
+    let carol = vec![CharacterId::from("carol")];
     let (a, b, c) = futures_util::join!(
         client.create_group(&carol),
         client.create_group(&carol),
@@ -249,7 +249,7 @@ async fn the_group_cache_costs_one_call_per_list() {
 
     // A group made elsewhere: one lookup, then cached; clones share the cache.
     let stranger = signed_in(&platform, "ivan").await;
-    let foreign = stranger.create_group_uncached(&["dan".to_owned()]).await.unwrap();
+    let foreign = stranger.create_group_uncached(&[CharacterId::from("dan")]).await.unwrap();
     let calls = client.calls();
     assert_eq!(&*client.group_members(&foreign).await.unwrap(), ["dan".to_owned()].as_slice());
     assert_eq!(&*client.clone().group_members(&foreign).await.unwrap(), ["dan".to_owned()].as_slice());
@@ -369,7 +369,7 @@ async fn token_renewal_signs_in_again_when_the_refresh_token_is_refused() {
 async fn a_session_can_be_shared_with_another_thread() {
     let platform = start_platform().await;
     let client = signed_in(&platform, "olga").await;
-    let list = vec!["p1".to_owned(), "p2".to_owned()];
+    let list = vec![CharacterId::from("p1"), CharacterId::from("p2")];
     let group = client.create_group(&list).await.unwrap();
     let calls = client.calls();
 

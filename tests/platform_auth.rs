@@ -114,13 +114,13 @@ async fn only_the_owner_may_log_in_as_a_service() {
     let service_id = create_service(&platform, &owner.token).await;
 
     let mut client = WsClient::connect(&platform).await;
-    let receipt = client.request(Frame::service_login(&service_id, other.token.as_str())).await;
+    let receipt = client.request(Frame::service_login(service_id.clone(), other.token.as_str())).await;
     assert!(!receipt.status);
     assert!(receipt.reason().unwrap().contains("another account"), "{:?}", receipt.reason());
     assert!(matches!(client.expect_end().await, Ended::CloseFrame(_)));
 
     let mut client = WsClient::connect(&platform).await;
-    let receipt = client.request(Frame::service_login("no-such-service", owner.token.as_str())).await;
+    let receipt = client.request(Frame::service_login("no-such-service".into(), owner.token.as_str())).await;
     assert!(
         !receipt.status && receipt.reason().unwrap().contains("does not exist"),
         "{:?}",
@@ -136,7 +136,7 @@ async fn every_frame_before_login_is_refused_and_the_connection_stays() {
     let platform = start_platform().await;
     let account = sign_in(&platform, "erin", "pw").await;
     let mut client = WsClient::connect(&platform).await;
-    for frame in [Frame::heartbeat(), Frame::join_channel(&account.user_id, "some-channel")] {
+    for frame in [Frame::heartbeat(), Frame::join_channel(account.user_id.clone(), "some-channel".into())] {
         let kind = frame.frame_type();
         let receipt = client.request(frame).await;
         assert!(!receipt.status, "{kind} before login was accepted");
@@ -147,7 +147,7 @@ async fn every_frame_before_login_is_refused_and_the_connection_stays() {
     client.send(&moobius::protocol::Request { request_id: None, frame: Frame::heartbeat() }).await;
     let error = client.next_incoming().await;
     assert!(
-        matches!(&error.event, Event::PlatformError(e) if e.message.contains("log in first")),
+        matches!(&error.event, Event::Error(e) if e.message.contains("log in first")),
         "{error:?}"
     );
 

@@ -13,11 +13,11 @@ async fn a_user_message_reaches_the_service_and_the_answer_reaches_the_user() {
     let mut s = scenario(&platform).await;
 
     let up = Frame::message_up(
-        &s.user.user_id,
-        &s.service_id,
-        &s.channel_id,
+        s.user.user_id.clone(),
+        s.service_id.clone(),
+        s.channel_id.clone(),
         MessageContent::text("hello"),
-        &s.user_group,
+        s.user_group.clone(),
     )
     .unwrap();
     let receipt = s.user_ws.request(up).await;
@@ -33,11 +33,11 @@ async fn a_user_message_reaches_the_service_and_the_answer_reaches_the_user() {
     assert_eq!(got.seq, Some(2), "the join was seq 1");
 
     let down = Frame::message_down(
-        &s.service_id,
-        &s.channel_id,
+        s.service_id.clone(),
+        s.channel_id.clone(),
         MessageContent::text("hi back"),
-        &s.user_group,
-        &s.service_id,
+        s.user_group.clone(),
+        s.service_id.as_character(),
     )
     .unwrap();
     let receipt = s.service.request(down).await;
@@ -50,14 +50,14 @@ async fn a_user_message_reaches_the_service_and_the_answer_reaches_the_user() {
 
     // The platform's own record agrees.
     let report = platform.traffic();
-    let user = moobius::platform::Identity::User(s.user.user_id.clone());
+    let user = moobius::platform::Identity::User(s.user.user_id.to_string());
     assert!(
         report
             .sent_to(&user)
             .iter()
             .any(|i| matches!(&i.event, Event::MessageDown(m) if m.content.as_text() == Some("hi back")))
     );
-    let service = moobius::platform::Identity::Service(s.service_id.clone());
+    let service = moobius::platform::Identity::Service(s.service_id.to_string());
     assert!(
         report
             .sent_to(&service)

@@ -11,8 +11,14 @@ use moobius::protocol::{Event, Frame, MessageContent, Resume};
 use std::time::Duration;
 
 fn down(s: &Scenario, group: &str, text: &str) -> Frame {
-    Frame::message_down(&s.service_id, &s.channel_id, MessageContent::text(text), group, &s.service_id)
-        .unwrap()
+    Frame::message_down(
+        s.service_id.clone(),
+        s.channel_id.clone(),
+        MessageContent::text(text),
+        group.into(),
+        s.service_id.as_character(),
+    )
+    .unwrap()
 }
 
 #[actix_rt::test]
@@ -34,18 +40,18 @@ async fn sever_all_cuts_every_connection_without_a_close_frame_and_keeps_state()
     assert!(user.request(login).await.status);
     let group = s.user_group.clone();
     let frame = Frame::message_down(
-        &s.service_id,
-        &s.channel_id,
+        s.service_id.clone(),
+        s.channel_id.clone(),
         MessageContent::text("after"),
-        &group,
-        &s.service_id,
+        group.clone(),
+        s.service_id.as_character(),
     )
     .unwrap();
     assert!(service.request(frame).await.status);
     let next = user.next_event().await;
     assert_eq!(next.seq, Some(2));
     let report = platform.traffic();
-    let alice = Identity::User(s.user.user_id.clone());
+    let alice = Identity::User(s.user.user_id.to_string());
     let cut: Vec<_> = report.of(&alice).filter(|c| !c.open).collect();
     assert!(
         cut.iter().any(|c| c.closed_by_platform.as_deref().is_some_and(|r| r.contains("sever_all"))),
@@ -71,11 +77,11 @@ async fn stop_and_start_again_keeps_the_port_and_the_state() {
     let mut service = login_service(&platform, &s.service_id, &s.owner.token).await;
     let mut user = login_user(&platform, &s.user.token).await;
     let frame = Frame::message_up(
-        &s.user.user_id,
-        &s.service_id,
-        &s.channel_id,
+        s.user.user_id.clone(),
+        s.service_id.clone(),
+        s.channel_id.clone(),
         MessageContent::text("still here"),
-        &s.user_group,
+        s.user_group.clone(),
     )
     .unwrap();
     assert!(user.request(frame).await.status);
@@ -110,11 +116,11 @@ async fn a_client_that_stops_reading_is_disconnected_and_slows_no_one() {
     let mut s = scenario(&platform).await;
     let bob = sign_in(&platform, "bob", "pw").await;
     let mut bob_ws = login_user(&platform, &bob.token).await;
-    assert!(bob_ws.request(Frame::join_channel(&bob.user_id, &s.channel_id)).await.status);
+    assert!(bob_ws.request(Frame::join_channel(bob.user_id.clone(), s.channel_id.clone())).await.status);
     let both = create_group(&platform, &s.owner.token, &[&s.user.user_id, &bob.user_id]).await;
 
     s.user_ws.stop_reading();
-    let alice = Identity::User(s.user.user_id.clone());
+    let alice = Identity::User(s.user.user_id.to_string());
     let payload = "y".repeat(64 * 1024);
     let mut sent = 0;
     let cut = loop {

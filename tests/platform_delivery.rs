@@ -21,22 +21,22 @@ fn text_of(incoming: &Incoming) -> Option<&str> {
 
 fn up(s: &Scenario, text: &str) -> Frame {
     Frame::message_up(
-        &s.user.user_id,
-        &s.service_id,
-        &s.channel_id,
+        s.user.user_id.clone(),
+        s.service_id.clone(),
+        s.channel_id.clone(),
         MessageContent::text(text),
-        &s.user_group,
+        s.user_group.clone(),
     )
     .unwrap()
 }
 
 fn down(s: &Scenario, text: &str) -> Frame {
     Frame::message_down(
-        &s.service_id,
-        &s.channel_id,
+        s.service_id.clone(),
+        s.channel_id.clone(),
         MessageContent::text(text),
-        &s.user_group,
-        &s.service_id,
+        s.user_group.clone(),
+        s.service_id.as_character(),
     )
     .unwrap()
 }
@@ -55,7 +55,7 @@ async fn every_request_id_gets_exactly_one_receipt_with_its_origin_type() {
     let marker = s.user_ws.request(Frame::heartbeat()).await;
     assert!(marker.status);
     let report = platform.traffic();
-    let sent = report.sent_to(&Identity::User(s.user.user_id.clone()));
+    let sent = report.sent_to(&Identity::User(s.user.user_id.to_string()));
     for (id, kind) in &ids {
         let receipts: Vec<_> = sent
             .iter()
@@ -86,11 +86,11 @@ async fn a_resent_request_id_is_acknowledged_again_but_not_delivered_twice() {
     let elsewhere = create_channel(&platform, &s.owner.token, "elsewhere").await;
     bind(&platform, &s.owner.token, &s.service_id, &elsewhere).await;
     let early = Frame::message_up(
-        &s.user.user_id,
-        &s.service_id,
-        &elsewhere,
+        s.user.user_id.clone(),
+        s.service_id.clone(),
+        elsewhere.clone(),
         MessageContent::text("too early"),
-        &s.user_group,
+        s.user_group.clone(),
     )
     .unwrap()
     .to_request("dup-2");
@@ -100,7 +100,7 @@ async fn a_resent_request_id_is_acknowledged_again_but_not_delivered_twice() {
 
     // The client reconnects (a new connection of the same user) and resends both.
     let mut again = login_user(&platform, &s.user.token).await;
-    assert!(again.request(Frame::join_channel(&s.user.user_id, &elsewhere)).await.status);
+    assert!(again.request(Frame::join_channel(s.user.user_id.clone(), elsewhere.clone())).await.status);
     assert!(matches!(s.service.next_event().await.event, Event::Action(_)), "the join");
     again.send(&once).await;
     let receipt = again.receipt("dup-1").await;
@@ -234,7 +234,7 @@ async fn malformed_oversized_unknown_and_binary_frames_get_an_error_and_the_conn
     for (name, text) in cases {
         ws.send_text(text).await;
         let answer = ws.next_incoming().await;
-        let Event::PlatformError(error) = &answer.event else {
+        let Event::Error(error) = &answer.event else {
             panic!("{name}: expected an error frame, got {answer:?}")
         };
         assert!(!error.message.is_empty(), "{name}");
@@ -251,7 +251,7 @@ async fn malformed_oversized_unknown_and_binary_frames_get_an_error_and_the_conn
     }
     ws.send_binary(b"\x00\x01").await;
     let answer = ws.next_incoming().await;
-    assert!(matches!(&answer.event, Event::PlatformError(e) if e.message.contains("binary")), "{answer:?}");
+    assert!(matches!(&answer.event, Event::Error(e) if e.message.contains("binary")), "{answer:?}");
     assert!(ws.request(Frame::heartbeat()).await.status);
     platform.stop().await;
 }
@@ -270,7 +270,7 @@ async fn traffic_keeps_a_connection_past_the_idle_limit() {
         assert!(ws.request(Frame::heartbeat()).await.status, "the connection stays while it talks");
     }
     let report = platform.traffic();
-    let mine = report.of(&Identity::User(account.user_id.clone())).next().unwrap();
+    let mine = report.of(&Identity::User(account.user_id.to_string())).next().unwrap();
     assert!(mine.open && mine.closed_by_platform.is_none(), "{mine:?}");
     platform.stop().await;
 }

@@ -8,8 +8,8 @@ mod common;
 use common::*;
 use moobius::platform::{Identity, PlatformHandle};
 use moobius::protocol::{
-    ActionKind, Button, CanvasItem, ChannelInfo, ClickArgument, ClickedMessage, Display, Event, Frame,
-    Incoming, MenuItem, MessageContent, Receipt, StyleItem, UpdateContent,
+    ActionKind, Button, CanvasItem, ChannelInfo, ClickArgument, ClickedMessage, Event, Frame, Incoming,
+    MenuItem, MessageContent, Receipt, StyleItem, UpdateContent, Visibility,
 };
 use serde_json::json;
 
@@ -17,7 +17,7 @@ use serde_json::json;
 async fn another_user(platform: &PlatformHandle, s: &mut Scenario, name: &str) -> (Account, WsClient) {
     let account = sign_in(platform, name, "pw").await;
     let mut ws = login_user(platform, &account.token).await;
-    assert!(ws.request(Frame::join_channel(&account.user_id, &s.channel_id)).await.status);
+    assert!(ws.request(Frame::join_channel(account.user_id.clone(), s.channel_id.clone())).await.status);
     let join = s.service.next_event().await;
     assert!(matches!(&join.event, Event::Action(a) if a.kind == ActionKind::Join), "{join:?}");
     (account, ws)
@@ -37,19 +37,24 @@ fn refused(receipt: &Receipt, needle: &str) {
 }
 
 async fn say_down(s: &mut Scenario, group: &str, text: &str) -> Receipt {
-    let frame =
-        Frame::message_down(&s.service_id, &s.channel_id, MessageContent::text(text), group, &s.service_id)
-            .unwrap();
+    let frame = Frame::message_down(
+        s.service_id.clone(),
+        s.channel_id.clone(),
+        MessageContent::text(text),
+        group.into(),
+        s.service_id.as_character(),
+    )
+    .unwrap();
     s.service.request(frame).await
 }
 
 async fn say_up(s: &mut Scenario, text: &str) -> Receipt {
     let frame = Frame::message_up(
-        &s.user.user_id,
-        &s.service_id,
-        &s.channel_id,
+        s.user.user_id.clone(),
+        s.service_id.clone(),
+        s.channel_id.clone(),
         MessageContent::text(text),
-        &s.user_group,
+        s.user_group.clone(),
     )
     .unwrap();
     s.user_ws.request(frame).await
@@ -69,7 +74,9 @@ async fn join_and_leave_reach_the_bound_service_with_the_sender() {
     );
     assert_eq!(members["character_list"], json!([s.user.user_id]));
 
-    assert!(s.user_ws.request(Frame::leave_channel(&s.user.user_id, &s.channel_id)).await.status);
+    assert!(
+        s.user_ws.request(Frame::leave_channel(s.user.user_id.clone(), s.channel_id.clone())).await.status
+    );
     let leave = s.service.next_event().await;
     let Event::Action(action) = leave.event else { panic!("{leave:?}") };
     assert_eq!(
@@ -98,11 +105,17 @@ async fn message_up_without_a_bound_service_is_refused() {
     let channel = create_channel(&platform, &user.token, "unbound").await;
     let mut ws = login_user(&platform, &user.token).await;
     assert!(
-        ws.request(Frame::join_channel(&user.user_id, &channel)).await.status,
+        ws.request(Frame::join_channel(user.user_id.clone(), channel.clone())).await.status,
         "joining needs no service"
     );
-    let frame =
-        Frame::message_up(&user.user_id, "whatever", &channel, MessageContent::text("hi"), "g").unwrap();
+    let frame = Frame::message_up(
+        user.user_id.clone(),
+        "whatever".into(),
+        channel.clone(),
+        MessageContent::text("hi"),
+        "g".into(),
+    )
+    .unwrap();
     refused(&ws.request(frame).await, "no service bound");
     platform.stop().await;
 }
@@ -112,22 +125,22 @@ async fn a_user_sends_only_as_itself_and_only_where_it_joined() {
     let platform = start_platform().await;
     let mut s = scenario(&platform).await;
     let frame = Frame::message_up(
-        "someone-else",
-        &s.service_id,
-        &s.channel_id,
+        "someone-else".into(),
+        s.service_id.clone(),
+        s.channel_id.clone(),
         MessageContent::text("forged"),
-        &s.user_group,
+        s.user_group.clone(),
     )
     .unwrap();
     refused(&s.user_ws.request(frame).await, "not the logged-in user");
     let other = create_channel(&platform, &s.owner.token, "other").await;
     bind(&platform, &s.owner.token, &s.service_id, &other).await;
     let frame = Frame::message_up(
-        &s.user.user_id,
-        &s.service_id,
-        &other,
+        s.user.user_id.clone(),
+        s.service_id.clone(),
+        other.clone(),
         MessageContent::text("intruding"),
-        &s.user_group,
+        s.user_group.clone(),
     )
     .unwrap();
     refused(&s.user_ws.request(frame).await, "join it first");
@@ -137,18 +150,18 @@ async fn a_user_sends_only_as_itself_and_only_where_it_joined() {
     assert!(say_up(&mut s, "marker").await.status);
     let next = s.service.next_event().await;
     assert_eq!(text_of(&next), Some("marker"), "nothing refused was delivered: {next:?}");
-    let refusals = platform.traffic().refused_to(&Identity::User(s.user.user_id.clone()));
+    let refusals = platform.traffic().refused_to(&Identity::User(s.user.user_id.to_string()));
     assert_eq!(refusals.len(), 3, "{refusals:?}");
     platform.stop().await;
 }
 
 async fn say_down_as_user(s: &mut Scenario) -> Receipt {
     let frame = Frame::message_down(
-        &s.service_id,
-        &s.channel_id,
+        s.service_id.clone(),
+        s.channel_id.clone(),
         MessageContent::text("x"),
-        &s.user_group,
-        &s.service_id,
+        s.user_group.clone(),
+        s.service_id.as_character(),
     )
     .unwrap();
     s.user_ws.request(frame).await
@@ -159,35 +172,45 @@ async fn a_service_sends_only_into_its_channels_and_as_its_characters() {
     let platform = start_platform().await;
     let mut s = scenario(&platform).await;
     let foreign = create_channel(&platform, &s.owner.token, "not bound").await;
-    let frame =
-        Frame::message_down(&s.service_id, &foreign, MessageContent::text("x"), &s.user_group, &s.service_id)
-            .unwrap();
+    let frame = Frame::message_down(
+        s.service_id.clone(),
+        foreign.clone(),
+        MessageContent::text("x"),
+        s.user_group.clone(),
+        s.service_id.as_character(),
+    )
+    .unwrap();
     refused(&s.service.request(frame).await, "not bound to service");
-    let frame =
-        Frame::message_down("another-service", &s.channel_id, MessageContent::text("x"), &s.user_group, "a")
-            .unwrap();
+    let frame = Frame::message_down(
+        "another-service".into(),
+        s.channel_id.clone(),
+        MessageContent::text("x"),
+        s.user_group.clone(),
+        "a".into(),
+    )
+    .unwrap();
     refused(&s.service.request(frame).await, "not the logged-in service");
     let frame = Frame::message_down(
-        &s.service_id,
-        &s.channel_id,
+        s.service_id.clone(),
+        s.channel_id.clone(),
         MessageContent::text("x"),
-        &s.user_group,
-        "stranger",
+        s.user_group.clone(),
+        "stranger".into(),
     )
     .unwrap();
     refused(&s.service.request(frame).await, "not a character");
     refused(&say_down(&mut s, "no-such-group", "x").await, "does not exist");
-    let frame = Frame::join_channel(&s.user.user_id, &s.channel_id);
+    let frame = Frame::join_channel(s.user.user_id.clone(), s.channel_id.clone());
     refused(&s.service.request(frame).await, "only a user");
 
     // Agents: created over HTTP, usable as sender, listed, with profiles.
     let agent = create_character(&platform, &s.owner.token, &s.service_id, "Bot").await;
     let frame = Frame::message_down(
-        &s.service_id,
-        &s.channel_id,
+        s.service_id.clone(),
+        s.channel_id.clone(),
         MessageContent::text("from the agent"),
-        &s.user_group,
-        &agent,
+        s.user_group.clone(),
+        agent.clone(),
     )
     .unwrap();
     assert!(s.service.request(frame).await.status);
@@ -253,7 +276,7 @@ async fn message_down_reaches_the_group_members_in_the_channel_and_no_one_else()
 
     // carol, outside the channel, got nothing at all.
     assert!(carol_ws.request(Frame::heartbeat()).await.status);
-    let carol_sent = platform.traffic().sent_to(&Identity::User(carol.user_id.clone()));
+    let carol_sent = platform.traffic().sent_to(&Identity::User(carol.user_id.to_string()));
     assert!(carol_sent.iter().all(|i| matches!(i.event, Event::Receipt(_))), "{carol_sent:?}");
     assert_eq!(
         data(http_get(&platform, &format!("/service/group?group_id={everyone}"), Some(&s.owner.token)).await)
@@ -272,37 +295,43 @@ async fn updates_of_every_subtype_reach_the_recipients_and_unknown_ones_are_refu
     let mut s = scenario(&platform).await;
     let (sid, cid, group) = (s.service_id.clone(), s.channel_id.clone(), s.user_group.clone());
     let frames = vec![
-        Frame::send_characters(&sid, &cid, &group, &group).unwrap(),
-        Frame::send_buttons(&sid, &cid, vec![Button::new("b1", "Press")], &group).unwrap(),
+        Frame::send_characters(sid.clone(), cid.clone(), group.clone(), group.clone()).unwrap(),
+        Frame::send_buttons(sid.clone(), cid.clone(), vec![Button::new("b1", "Press")], group.clone())
+            .unwrap(),
         Frame::send_menu(
-            &sid,
-            &cid,
+            sid.clone(),
+            cid.clone(),
             vec![MenuItem {
                 menu_item_id: "m1".into(),
                 menu_item_text: "Quote".into(),
                 message_subtypes: vec!["text".into()],
                 dialog: None,
             }],
-            &group,
+            group.clone(),
         )
         .unwrap(),
         Frame::send_style(
-            &sid,
-            &cid,
+            sid.clone(),
+            cid.clone(),
             vec![StyleItem {
                 widget: "canvas".into(),
-                display: Display::Visible,
+                display: Visibility::Visible,
                 expand: Some(true),
                 button_id: None,
                 text: None,
             }],
-            &group,
+            group.clone(),
         )
         .unwrap(),
-        Frame::update_canvas(&sid, &cid, vec![CanvasItem { text: Some("hello".into()), path: None }], &group)
-            .unwrap(),
+        Frame::update_canvas(
+            sid.clone(),
+            cid.clone(),
+            vec![CanvasItem { text: Some("hello".into()), path: None }],
+            group.clone(),
+        )
+        .unwrap(),
         Frame::update_channel_info(
-            &sid,
+            sid.clone(),
             ChannelInfo {
                 channel_id: cid.clone(),
                 channel_name: "Renamed".into(),
@@ -329,8 +358,11 @@ async fn updates_of_every_subtype_reach_the_recipients_and_unknown_ones_are_refu
     }
     let mut custom = moobius::protocol::Context::new();
     custom.insert("subtype".into(), "confetti".into());
-    custom.insert("channel_id".into(), cid.clone().into());
-    refused(&s.service.request(Frame::update(&sid, custom)).await, "unknown update subtype `confetti`");
+    custom.insert("channel_id".into(), cid.as_str().into());
+    refused(
+        &s.service.request(Frame::update(sid.clone(), custom)).await,
+        "unknown update subtype `confetti`",
+    );
     platform.stop().await;
 }
 
@@ -341,7 +373,7 @@ async fn user_actions_reach_the_service_with_the_sender_and_flat_arguments() {
     let (uid, cid) = (s.user.user_id.clone(), s.channel_id.clone());
     let args = vec![ClickArgument::new("name", "Ann")];
     // Frame::button_click encodes the SDK's doubly wrapped arguments.
-    let click = Frame::button_click(&uid, &cid, "b1", Some("confirm".into()), args.clone());
+    let click = Frame::button_click(uid.clone(), cid.clone(), "b1", Some("confirm".into()), args.clone());
     assert!(click.to_request("r").encode().contains("[[{"), "the frame is wrapped");
     assert!(s.user_ws.request(click).await.status);
     let got = s.service.next_event().await;
@@ -363,10 +395,17 @@ async fn user_actions_reach_the_service_with_the_sender_and_flat_arguments() {
     );
 
     let others = vec![
-        Frame::menu_item_click(&uid, &cid, "m1", ClickedMessage::by_id("msg-1"), None, vec![]),
-        Frame::refresh(&uid, &cid),
-        Frame::action(&uid, &cid, ActionKind::FetchCharacters),
-        Frame::action(&uid, &cid, ActionKind::FetchChannelInfo),
+        Frame::menu_item_click(
+            uid.clone(),
+            cid.clone(),
+            "m1",
+            ClickedMessage::by_id("msg-1".into()),
+            None,
+            vec![],
+        ),
+        Frame::refresh(uid.clone(), cid.clone()),
+        Frame::action(uid.clone(), cid.clone(), ActionKind::FetchCharacters),
+        Frame::action(uid.clone(), cid.clone(), ActionKind::FetchChannelInfo),
     ];
     for frame in others {
         let Frame::Action { body, .. } = &frame else { unreachable!() };
@@ -388,7 +427,7 @@ impl LastRaw for Scenario {
     fn service_raw_last(&self, platform: &PlatformHandle) -> String {
         let report = platform.traffic();
         let conn = report
-            .of(&Identity::Service(self.service_id.clone()))
+            .of(&Identity::Service(self.service_id.to_string()))
             .last()
             .expect("the service connected")
             .clone();

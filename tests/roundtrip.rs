@@ -3,9 +3,9 @@
 
 use moobius::protocol::{
     ActionBody, ActionKind, BottomButton, Button, ButtonClick, CanvasItem, ChannelInfo, ClickArgument,
-    Context, Dialog, Display, Event, Frame, Incoming, InputComponent, InputType, MenuItem, MenuItemClick,
-    MessageBody, MessageContent, PlatformError, Receipt, ReceiptKind, Request, Resume, ResumeGap, Secret,
-    StyleItem, UpdateBody, UpdateContent, UpdatePayload,
+    Context, Dialog, ErrorEvent, Event, Frame, Incoming, InputComponent, InputType, MenuItem, MenuItemClick,
+    MessageBody, MessageContent, Receipt, ReceiptKind, Request, Resume, ResumeGap, Secret, StyleItem,
+    UpdateBody, UpdateContent, UpdatePayload, Visibility,
 };
 use proptest::collection::vec;
 use proptest::option;
@@ -26,6 +26,15 @@ fn text() -> BoxedStrategy<String> {
 
 fn opt_text() -> BoxedStrategy<Option<String>> {
     option::of(text()).boxed()
+}
+
+/// Ids of any kind (`ChannelId`, `CharacterId`, ...), with every kind of string in them.
+fn id<T: From<String> + std::fmt::Debug + 'static>() -> BoxedStrategy<T> {
+    text().prop_map(T::from).boxed()
+}
+
+fn opt_id<T: From<String> + std::fmt::Debug + 'static>() -> BoxedStrategy<Option<T>> {
+    option::of(id::<T>()).boxed()
 }
 
 /// Maps whose keys start with `prefix`, so they never collide with a field the frame has.
@@ -105,7 +114,7 @@ fn message_content() -> BoxedStrategy<MessageContent> {
 }
 
 fn message() -> BoxedStrategy<MessageBody> {
-    (text(), message_content(), opt_text(), opt_text(), opt_text(), option::of(any::<i64>()), opt_context())
+    (id(), message_content(), opt_id(), opt_id(), opt_id(), option::of(any::<i64>()), opt_context())
         .prop_map(|(channel_id, content, recipients, sender, message_id, timestamp, context)| MessageBody {
             channel_id,
             content,
@@ -123,7 +132,7 @@ fn action_kind() -> BoxedStrategy<ActionKind> {
         (text(), opt_text(), vec(argument(), 0..3)).prop_map(|(button_id, bottom_button_id, arguments)| {
             ActionKind::ButtonClick(ButtonClick { button_id, bottom_button_id, arguments })
         });
-    let menu = (text(), text(), text(), context(), opt_text(), vec(argument(), 0..3)).prop_map(
+    let menu = (text(), id(), text(), context(), opt_text(), vec(argument(), 0..3)).prop_map(
         |(menu_item_id, message_id, message_subtype, message_content, bottom_button_id, arguments)| {
             ActionKind::MenuItemClick(MenuItemClick {
                 menu_item_id,
@@ -154,13 +163,13 @@ fn action_kind() -> BoxedStrategy<ActionKind> {
 }
 
 fn action() -> BoxedStrategy<ActionBody> {
-    (text(), opt_text(), opt_context(), action_kind())
+    (id(), opt_id(), opt_context(), action_kind())
         .prop_map(|(channel_id, sender, context, kind)| ActionBody { channel_id, sender, context, kind })
         .boxed()
 }
 
 fn channel_info() -> BoxedStrategy<ChannelInfo> {
-    (text(), text(), text(), text())
+    (id(), text(), text(), text())
         .prop_map(|(channel_id, channel_name, channel_description, channel_type)| ChannelInfo {
             channel_id,
             channel_name,
@@ -171,7 +180,8 @@ fn channel_info() -> BoxedStrategy<ChannelInfo> {
 }
 
 fn update_content() -> BoxedStrategy<UpdateContent> {
-    let display = prop_oneof![Just(Display::Visible), Just(Display::Invisible), Just(Display::Highlight)];
+    let display =
+        prop_oneof![Just(Visibility::Visible), Just(Visibility::Invisible), Just(Visibility::Highlight)];
     let button = (text(), text(), option::of(dialog())).prop_map(|(button_id, button_text, dialog)| Button {
         button_id,
         button_text,
@@ -190,7 +200,7 @@ fn update_content() -> BoxedStrategy<UpdateContent> {
     );
     let canvas = (opt_text(), opt_text()).prop_map(|(text, path)| CanvasItem { text, path });
     prop_oneof![
-        text().prop_map(UpdateContent::Characters),
+        id().prop_map(UpdateContent::Characters),
         vec(button, 0..4).prop_map(UpdateContent::Buttons),
         vec(menu, 0..3).prop_map(UpdateContent::Menu),
         vec(style, 0..3).prop_map(UpdateContent::Style),
@@ -201,7 +211,7 @@ fn update_content() -> BoxedStrategy<UpdateContent> {
 }
 
 fn update() -> BoxedStrategy<UpdateBody> {
-    (text(), update_content(), opt_text(), opt_text(), opt_context())
+    (id(), update_content(), opt_id(), opt_id(), opt_context())
         .prop_map(|(channel_id, content, recipients, group_id, context)| UpdateBody {
             channel_id,
             content,
@@ -216,28 +226,28 @@ fn frame() -> BoxedStrategy<Frame> {
     let resume = option::of(any::<u64>().prop_map(|seq| Resume { seq }));
     prop_oneof![
         Just(Frame::Heartbeat),
-        (text(), text(), resume.clone()).prop_map(|(service_id, token, resume)| Frame::ServiceLogin {
+        (id(), text(), resume.clone()).prop_map(|(service_id, token, resume)| Frame::ServiceLogin {
             service_id,
             access_token: Secret::new(token),
             resume
         }),
         (text(), resume)
             .prop_map(|(token, resume)| Frame::UserLogin { access_token: Secret::new(token), resume }),
-        (opt_text(), action()).prop_map(|(user_id, body)| Frame::Action { user_id, body }),
-        (text(), update())
+        (opt_id(), action()).prop_map(|(user_id, body)| Frame::Action { user_id, body }),
+        (id(), update())
             .prop_map(|(service_id, body)| Frame::Update { service_id, update: UpdatePayload::Body(body) }),
-        (text(), channel_info()).prop_map(|(service_id, info)| Frame::Update {
+        (id(), channel_info()).prop_map(|(service_id, info)| Frame::Update {
             service_id,
             update: UpdatePayload::ChannelInfo(info)
         }),
-        (text(), context_with("x"))
+        (id(), context_with("x"))
             .prop_map(|(service_id, data)| Frame::Update { service_id, update: UpdatePayload::Custom(data) }),
-        (opt_text(), opt_text(), message()).prop_map(|(user_id, service_id, body)| Frame::MessageUp {
+        (opt_id(), opt_id(), message()).prop_map(|(user_id, service_id, body)| Frame::MessageUp {
             user_id,
             service_id,
             body
         }),
-        (text(), message()).prop_map(|(service_id, body)| Frame::MessageDown { service_id, body }),
+        (id(), message()).prop_map(|(service_id, body)| Frame::MessageDown { service_id, body }),
     ]
     .boxed()
 }
@@ -249,9 +259,8 @@ fn event() -> BoxedStrategy<Event> {
             Event::Receipt(Receipt { kind, request_id, origin_type, status, context })
         },
     );
-    let error = (text(), opt_text(), context_with("x_")).prop_map(|(message, request_id, extra)| {
-        Event::PlatformError(PlatformError { message, request_id, extra })
-    });
+    let error = (text(), opt_text(), context_with("x_"))
+        .prop_map(|(message, request_id, extra)| Event::Error(ErrorEvent { message, request_id, extra }));
     prop_oneof![
         message().prop_map(Event::MessageUp),
         message().prop_map(Event::MessageDown),
@@ -278,7 +287,7 @@ proptest! {
 
     #[test]
     fn every_event_round_trips(event in event(), seq in option::of(any::<u64>())) {
-        let seq = if matches!(event, Event::PlatformError(_)) { None } else { seq };
+        let seq = if matches!(event, Event::Error(_)) { None } else { seq };
         let incoming = Incoming { seq, event };
         let text = incoming.encode();
         let back = Incoming::decode(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;

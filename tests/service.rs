@@ -1,33 +1,39 @@
 //! The service layer against the embedded local platform, with user-mode bots playing the humans:
-//! per-channel instances and their supervision (a panic or an error restarts one channel's
-//! instance alone, and the events behind it still arrive), the shared instance, spells, recipient
-//! lists turned into cached groups (HTTP calls counted), what a user-mode bot receives, agents,
-//! and starting from a reference-SDK config file or from the environment.
+//! per-channel actors and their supervision (a panic or an error restarts one channel's actor
+//! alone, and the events behind it still arrive; restarts are bounded; a panicking factory), the
+//! actor form with async work, receipts and refusals returned to the caller, per-channel order
+//! without head-of-line blocking, the shared actor, the program's own messages, recipient lists
+//! turned into cached groups (HTTP calls counted), what a user-mode bot receives, agents, and
+//! starting from a reference-SDK config file or from the environment.
 
 mod service_support;
 
+use actix::prelude::*;
 use moobius::config::Config;
 use moobius::http::Profile;
 use moobius::prelude::*;
-use moobius::service::{ServiceContext as Cx, ServiceErrorKind, Spell};
+use moobius::service::{
+    ActionErrorKind, ChannelError, ChannelState, ServiceContext as Cx, ServiceErrorKind, SupervisionKind,
+};
 use service_support::{User, WAIT, config, config_with_channels, platform};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Answers `<text> #<n>` (its n-th message in the channel), panics on `panic`, fails on `error`,
 /// and reports each start of an instance (at start-up and after each restart) with its channel.
 struct Fragile {
     seen: u32,
-    starts: mpsc::UnboundedSender<String>,
+    starts: mpsc::UnboundedSender<ChannelId>,
 }
 
 impl Service for Fragile {
     fn on_start(&mut self, cx: &mut Cx<'_, Self>) -> ServiceResult {
-        Ok(self.starts.send(cx.channel_id().to_owned())?)
+        Ok(self.starts.send(cx.channel_id().clone())?)
     }
 
-    fn on_message_up(&mut self, message: Message, cx: &mut Cx<'_, Self>) -> ServiceResult {
+    fn on_message_up(&mut self, message: ChatMessage, cx: &mut Cx<'_, Self>) -> ServiceResult {
         self.seen += 1;
         match message.text() {
             Some("panic") => panic!("a poison message"),
@@ -40,35 +46,41 @@ impl Service for Fragile {
     }
 }
 
-/// A spell asking an instance how many messages it has seen.
+type FragileActor = ServiceActor<Fragile>;
+
+/// The program asks an instance how many messages it has seen (a plain actix message).
 struct Seen;
 
 impl actix::Message for Seen {
     type Result = u32;
 }
 
-impl Spell<Seen> for Fragile {
-    fn cast(&mut self, _: Seen, _cx: &mut Cx<'_, Self>) -> u32 {
-        self.seen
+impl Handler<Seen> for FragileActor {
+    type Result = u32;
+
+    fn handle(&mut self, _: Seen, _ctx: &mut Context<Self>) -> u32 {
+        self.service().seen
     }
 }
 
-/// A spell its instance fails on.
+/// A message its instance fails on.
 struct Poison;
 
 impl actix::Message for Poison {
     type Result = ();
 }
 
-impl Spell<Poison> for Fragile {
-    fn cast(&mut self, _: Poison, _cx: &mut Cx<'_, Self>) {
-        panic!("a poison spell")
+impl Handler<Poison> for FragileActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Poison, _ctx: &mut Context<Self>) {
+        panic!("a poison message of the program")
     }
 }
 
-/// A spell making the instance send `text` to `to` in its channel.
+/// Makes the instance send `text` to `to` in its channel, and answers the receipt.
 struct Say {
-    to: Vec<String>,
+    to: Vec<CharacterId>,
     text: &'static str,
 }
 
@@ -76,9 +88,12 @@ impl actix::Message for Say {
     type Result = ();
 }
 
-impl Spell<Say> for Fragile {
-    fn cast(&mut self, Say { to, text }: Say, cx: &mut Cx<'_, Self>) {
-        cx.send_text(text, to);
+impl Handler<Say> for FragileActor {
+    type Result = ();
+
+    fn handle(&mut self, Say { to, text }: Say, _ctx: &mut Context<Self>) {
+        let channel = self.channel().id().clone();
+        self.channel().do_send(SendMessage::text(channel, text, to));
     }
 }
 
@@ -86,7 +101,7 @@ impl Spell<Say> for Fragile {
 async fn fragile(
     wand: &mut Wand,
     platform: &moobius::platform::PlatformHandle,
-) -> (ServiceHandle<Fragile>, [String; 2], mpsc::UnboundedReceiver<String>) {
+) -> (ServiceHandle<AsService, FragileActor>, [ChannelId; 2], mpsc::UnboundedReceiver<ChannelId>) {
     let (config, http) = config_with_channels(platform, "fragile", 2).await;
     let (tx, mut starts) = mpsc::unbounded_channel();
     let service = wand
@@ -94,7 +109,7 @@ async fn fragile(
         .await;
     let service = service.expect("the service starts");
     service.ready().await.unwrap();
-    let [a, b] = <[String; 2]>::try_from(service.channels().to_vec()).expect("two channels");
+    let [a, b] = <[ChannelId; 2]>::try_from(service.channels().to_vec()).expect("two channels");
     // Each channel's instance starts once at start-up.
     let mut started = BTreeSet::new();
     for _ in 0..2 {
@@ -125,7 +140,7 @@ async fn a_panic_restarts_only_its_channels_instance_and_the_events_behind_it_st
     let platform = platform().await;
     let mut wand = Wand::new();
     let (service, [a, b], mut starts) = fragile(&mut wand, &platform).await;
-    let id = service.service_id().to_owned();
+    let id = service.service_id().clone();
     let mut alice = User::start(&mut wand, &platform, "alice", &[a.clone(), b.clone()]).await;
     alice.join(&a);
     alice.join(&b);
@@ -154,8 +169,8 @@ async fn a_panic_restarts_only_its_channels_instance_and_the_events_behind_it_st
     assert_eq!(alice.text("again #2").await, "again #2");
     alice.say(&b, "b", &id);
     assert_eq!(alice.text("b #3").await, "b #3");
-    assert_eq!(service.cast(&a, Seen).await.unwrap(), Some(2));
-    assert_eq!(service.cast(&b, Seen).await.unwrap(), Some(3));
+    assert_eq!(service.send(&a, Seen).await.unwrap(), 2);
+    assert_eq!(service.send(&b, Seen).await.unwrap(), 3);
     wand.shutdown().await;
 }
 
@@ -164,7 +179,7 @@ async fn an_error_return_restarts_the_instance_too() {
     let platform = platform().await;
     let mut wand = Wand::new();
     let (service, [a, b], mut starts) = fragile(&mut wand, &platform).await;
-    let id = service.service_id().to_owned();
+    let id = service.service_id().clone();
     let mut alice = User::start(&mut wand, &platform, "alice", &[a.clone(), b.clone()]).await;
     alice.join(&a);
     alice.join(&b);
@@ -185,27 +200,31 @@ async fn an_error_return_restarts_the_instance_too() {
 }
 
 #[actix_rt::test]
-async fn spells_reach_the_instance_of_their_channel_and_a_failing_spell_restarts_it() {
+async fn the_programs_messages_reach_the_actor_of_their_channel_and_a_failing_one_restarts_it() {
     let platform = platform().await;
     let mut wand = Wand::new();
     let (service, [a, b], mut starts) = fragile(&mut wand, &platform).await;
-    let id = service.service_id().to_owned();
+    let id = service.service_id().clone();
     let mut alice = User::start(&mut wand, &platform, "alice", &[a.clone(), b.clone()]).await;
     alice.join(&a);
     alice.join(&b);
     alice.say(&a, "one", &id);
     assert_eq!(alice.text("one #1").await, "one #1");
 
-    assert_eq!(service.cast(&a, Seen).await.unwrap(), Some(1));
-    assert_eq!(service.cast(&b, Seen).await.unwrap(), Some(0));
-    // A spell that panics answers `None` and restarts that instance alone.
-    assert_eq!(service.cast(&a, Poison).await.unwrap(), None);
+    assert_eq!(service.send(&a, Seen).await.unwrap(), 1);
+    assert_eq!(service.send(&b, Seen).await.unwrap(), 0);
+    // A message that panics is an error for the program and restarts that actor alone.
+    assert_eq!(service.send(&a, Poison).await, Err(ChannelError::Failed(a.clone())));
     assert_eq!(next(&mut starts, "A's restart").await, a);
-    assert_eq!(service.cast(&a, Seen).await.unwrap(), Some(0));
-    // A spell that acts: the instance sends in its own channel.
-    service.cast(&b, Say { to: vec![alice.id()], text: "from a spell" }).await.unwrap();
-    let message = alice.message("the spell's message").await;
-    assert_eq!((message.text(), message.channel_id.as_str()), (Some("from a spell"), b.as_str()));
+    assert_eq!(service.send(&a, Seen).await.unwrap(), 0);
+    assert_eq!(service.status(&a).map(|s| s.restarts), Some(1));
+    // A message that acts: the actor sends in its own channel.
+    service.send(&b, Say { to: vec![alice.id()], text: "from the program" }).await.unwrap();
+    let message = alice.message("the program's message").await;
+    assert_eq!((message.text(), message.channel_id.as_str()), (Some("from the program"), b.as_str()));
+    // An unknown channel is an error that names it.
+    let nowhere = ChannelId::from("nowhere");
+    assert_eq!(service.send(&nowhere, Seen).await, Err(ChannelError::Unknown(nowhere)));
     wand.shutdown().await;
 }
 
@@ -219,12 +238,12 @@ async fn a_recipient_list_costs_one_http_call_per_process_and_incoming_groups_ar
     alice.join(&a);
     bob.join(&a);
     let both = vec![alice.id(), bob.id()];
-    let service_http = service.moobius().http().expect("the service has an HTTP session").client();
-    let alice_http = alice.moobius().http().expect("the user has an HTTP session").client();
+    let service_http = service_support::http_of(&service);
+    let alice_http = service_support::http_of(&alice.handle);
     let (service_before, alice_before) = (service_http.calls(), alice_http.calls());
 
     for text in ["one", "two", "three"] {
-        service.cast(&a, Say { to: both.clone(), text }).await.unwrap();
+        service.send(&a, Say { to: both.clone(), text }).await.unwrap();
         for user in [&mut alice, &mut bob] {
             let message = user.message(text).await;
             assert_eq!(message.text(), Some(text));
@@ -238,14 +257,14 @@ async fn a_recipient_list_costs_one_http_call_per_process_and_incoming_groups_ar
     assert_eq!(alice_http.calls() - alice_before, 1, "one GET /service/group");
 
     // Another list is another group; the first is still cached.
-    service.cast(&a, Say { to: vec![alice.id()], text: "alone" }).await.unwrap();
-    service.cast(&a, Say { to: both.clone(), text: "both" }).await.unwrap();
+    service.send(&a, Say { to: vec![alice.id()], text: "alone" }).await.unwrap();
+    service.send(&a, Say { to: both.clone(), text: "both" }).await.unwrap();
     assert_eq!(alice.text("alone").await, "alone");
     assert_eq!(alice.text("both").await, "both");
     assert_eq!(service_http.calls() - service_before, 2);
     // An empty list sends nothing and costs nothing: bob's next message is the last one.
-    service.cast(&a, Say { to: Vec::new(), text: "nobody" }).await.unwrap();
-    service.cast(&a, Say { to: vec![bob.id()], text: "last" }).await.unwrap();
+    service.send(&a, Say { to: Vec::new(), text: "nobody" }).await.unwrap();
+    service.send(&a, Say { to: vec![bob.id()], text: "last" }).await.unwrap();
     assert_eq!(bob.text("both").await, "both");
     assert_eq!(bob.text("last, not `nobody`").await, "last");
     assert_eq!(service_http.calls() - service_before, 3);
@@ -254,11 +273,11 @@ async fn a_recipient_list_costs_one_http_call_per_process_and_incoming_groups_ar
 
 /// Shows a user every kind of update and speaks through an agent.
 struct Showcase {
-    agent: String,
+    agent: CharacterId,
 }
 
 impl Service for Showcase {
-    fn on_join(&mut self, user: String, cx: &mut Cx<'_, Self>) -> ServiceResult {
+    fn on_join(&mut self, user: CharacterId, cx: &mut Cx<'_, Self>) -> ServiceResult {
         cx.send_buttons(vec![Button::new("b", "B")], &user);
         let item = MenuItem {
             menu_item_id: "m".into(),
@@ -269,7 +288,7 @@ impl Service for Showcase {
         cx.send_menu(vec![item], &user);
         let style = StyleItem {
             widget: "canvas".into(),
-            display: Display::Highlight,
+            display: Visibility::Highlight,
             expand: None,
             button_id: None,
             text: None,
@@ -277,12 +296,12 @@ impl Service for Showcase {
         cx.send_style(vec![style], &user);
         cx.send_canvas(vec![CanvasItem { text: Some("canvas".into()), path: None }], &user);
         cx.send_characters(vec![user.clone(), self.agent.clone()], &user);
-        cx.moobius().send_channel_info(ChannelInfo {
-            channel_id: cx.channel_id().to_owned(),
+        cx.channel().do_send(SendChannelInfo(ChannelInfo {
+            channel_id: cx.channel_id().clone(),
             channel_name: "renamed".into(),
             channel_description: "by the showcase".into(),
             channel_type: "ccs".into(),
-        });
+        }));
         cx.send_message_as(self.agent.clone(), MessageContent::Text("I am an agent".into()), user);
         Ok(())
     }
@@ -307,7 +326,7 @@ async fn a_user_mode_bot_receives_every_update_kind_and_messages_from_agents() {
         .await
         .unwrap();
     service.ready().await.unwrap();
-    assert_eq!(service.service_id(), service_id, "the configured service id is used");
+    assert_eq!(service.service_id(), &service_id, "the configured service id is used");
     assert!(service.created().is_empty(), "nothing was created: {}", service.created());
     let channel = service.channels()[0].clone();
     let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
@@ -316,7 +335,7 @@ async fn a_user_mode_bot_receives_every_update_kind_and_messages_from_agents() {
     assert_eq!(alice.update("buttons").await, UpdateContent::Buttons(vec![Button::new("b", "B")]));
     assert!(matches!(alice.update("menu").await, UpdateContent::Menu(m) if m[0].menu_item_id == "m"));
     assert!(
-        matches!(alice.update("style").await, UpdateContent::Style(s) if s[0].display == Display::Highlight)
+        matches!(alice.update("style").await, UpdateContent::Style(s) if s[0].display == Visibility::Highlight)
     );
     assert!(
         matches!(alice.update("canvas").await, UpdateContent::Canvas(c) if c[0].text.as_deref() == Some("canvas"))
@@ -341,7 +360,7 @@ struct Tally {
 }
 
 impl Service for Tally {
-    fn on_message_up(&mut self, message: Message, cx: &mut Cx<'_, Self>) -> ServiceResult {
+    fn on_message_up(&mut self, message: ChatMessage, cx: &mut Cx<'_, Self>) -> ServiceResult {
         self.count += 1;
         cx.send_text(format!("{} in {}", self.count, cx.channel_id()), message.sender);
         Ok(())
@@ -357,7 +376,7 @@ async fn a_shared_instance_serves_every_channel_with_one_state() {
     let service = wand
         .start(
             ServiceBuilder::new(config, move |channel| {
-                made.send(channel.to_owned()).unwrap();
+                made.send(channel.clone()).unwrap();
                 Tally { count: 0 }
             })
             .http(http)
@@ -393,7 +412,7 @@ async fn a_service_that_handles_nothing_still_runs() {
     alice.join(&channel);
     alice.say(&channel, "anyone?", zero.service_id());
     // The program can still act for it.
-    zero.moobius().send_text(&channel, "the program speaks", alice.id());
+    zero.actions().do_send(SendMessage::text(channel.clone(), "the program speaks", alice.id()));
     assert_eq!(alice.text("the program's message").await, "the program speaks");
     for (_, report) in wand.shutdown().await {
         assert_eq!(report.unacknowledged, 0);
@@ -407,7 +426,11 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 /// A config file in the reference SDK's shape (with the sections this crate does not use).
-fn sdk_file(platform: &moobius::platform::PlatformHandle, service_id: &str, channels: &[String]) -> String {
+fn sdk_file(
+    platform: &moobius::platform::PlatformHandle,
+    service_id: &str,
+    channels: &[ChannelId],
+) -> String {
     serde_json::json!({
         "account_config": {"email": "sdk-user@test.moobius", "password": "sdk-password"},
         "service_config": {
@@ -434,20 +457,20 @@ async fn a_reference_sdk_config_file_starts_a_service_and_its_ids_are_reused() {
     let mut wand = Wand::new();
     let echo = wand.start(ServiceBuilder::new(Config::from_file(&file).unwrap(), |_| Echo)).await.unwrap();
     echo.ready().await.unwrap();
-    let (service, channels) = (echo.service_id().to_owned(), echo.channels().to_vec());
-    assert_eq!(echo.created().service_id.as_deref(), Some(service.as_str()));
+    let (service, channels) = (echo.service_id().clone(), echo.channels().to_vec());
+    assert_eq!(echo.created().service_id.as_ref(), Some(&service));
     assert_eq!(echo.created().channels, channels);
     let shown = echo.created().to_string();
-    assert!(shown.contains(&service) && shown.contains(&channels[0]), "{shown}");
+    assert!(shown.contains(service.as_str()) && shown.contains(channels[0].as_str()), "{shown}");
     wand.shutdown().await;
 
     // The reported ids written back into the file: nothing is created, they are used.
-    std::fs::write(&file, sdk_file(&platform, &service, &channels)).unwrap();
+    std::fs::write(&file, sdk_file(&platform, service.as_str(), &channels)).unwrap();
     let mut wand = Wand::new();
     let echo = wand.start(ServiceBuilder::new(Config::from_file(&file).unwrap(), |_| Echo)).await.unwrap();
     echo.ready().await.unwrap();
     assert!(echo.created().is_empty());
-    assert_eq!((echo.service_id(), echo.channels()), (service.as_str(), channels.as_slice()));
+    assert_eq!((echo.service_id(), echo.channels()), (&service, channels.as_slice()));
     let mut alice = User::start(&mut wand, &platform, "alice", &channels).await;
     alice.join(&channels[0]);
     alice.say(&channels[0], "from the file", &service);
@@ -459,7 +482,7 @@ async fn a_reference_sdk_config_file_starts_a_service_and_its_ids_are_reused() {
 struct Echo;
 
 impl Service for Echo {
-    fn on_message_up(&mut self, message: Message, cx: &mut Cx<'_, Self>) -> ServiceResult {
+    fn on_message_up(&mut self, message: ChatMessage, cx: &mut Cx<'_, Self>) -> ServiceResult {
         cx.send_message(message.content, message.sender);
         Ok(())
     }
@@ -478,7 +501,7 @@ async fn the_environment_alone_configures_a_service() {
     let mut wand = Wand::new();
     let echo = wand.start(ServiceBuilder::new(config, |_| Echo)).await.unwrap();
     echo.ready().await.unwrap();
-    let (service, channels) = (echo.service_id().to_owned(), echo.channels().to_vec());
+    let (service, channels) = (echo.service_id().clone(), echo.channels().to_vec());
     wand.shutdown().await;
 
     // MOOBIUS_SERVICE_ID and MOOBIUS_CHANNELS (comma separated) name what to use.
@@ -487,13 +510,13 @@ async fn the_environment_alone_configures_a_service() {
     let more = [channels[0].clone(), config.service.channels[0].clone()];
     drop(http);
     let mut env = env.to_vec();
-    env.push(("MOOBIUS_SERVICE_ID", service.clone()));
+    env.push(("MOOBIUS_SERVICE_ID", service.to_string()));
     env.push(("MOOBIUS_CHANNELS", more.join(",")));
     let config = Config::loader().env_vars(env).load().unwrap();
     let echo = wand.start(ServiceBuilder::new(config, |_| Echo)).await.unwrap();
     echo.ready().await.unwrap();
     assert!(echo.created().is_empty());
-    assert_eq!((echo.service_id(), echo.channels()), (service.as_str(), more.as_slice()));
+    assert_eq!((echo.service_id(), echo.channels()), (&service, more.as_slice()));
     let mut alice = User::start(&mut wand, &platform, "alice", &more).await;
     alice.join(&more[1]);
     alice.say(&more[1], "second channel", &service);
@@ -532,4 +555,355 @@ async fn configuration_and_start_up_errors_say_what_is_wrong() {
     let (shown, debug) = (err.to_string(), format!("{err:?}"));
     assert!(shown.starts_with("start-up over HTTP"), "{shown}");
     assert!(!shown.contains("not-the-password-123") && !debug.contains("not-the-password-123"), "{debug}");
+}
+
+/// An echo written as a plain actix actor that awaits each echo's receipt and counts them.
+struct Acknowledged {
+    channel: Channel<AsService>,
+    receipts: mpsc::UnboundedSender<Result<ActionReceipt, String>>,
+}
+
+impl Actor for Acknowledged {
+    type Context = Context<Self>;
+}
+
+impl Handler<ChannelEvent> for Acknowledged {
+    type Result = HandlerResult;
+
+    fn handle(&mut self, event: ChannelEvent, ctx: &mut Context<Self>) -> HandlerResult {
+        let message = match event.kind {
+            EventKind::MessageUp(message) => message,
+            // A refusal of a frame sent with `do_send` comes back as an event.
+            EventKind::Refused(refusal) => {
+                let _ = self.receipts.send(Err(format!("event: {}", refusal.reason.unwrap_or_default())));
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        if message.text() == Some("impersonate quietly") {
+            let echo = SendMessage::new(event.channel_id, message.content.clone(), &message.sender);
+            self.channel.do_send(echo.as_character(CharacterId::from("not-a-member-or-agent")));
+            return Ok(());
+        }
+        let mut echo = SendMessage::new(event.channel_id, message.content.clone(), &message.sender);
+        if message.text() == Some("impersonate") {
+            // Nobody this service may speak as: the platform refuses.
+            echo = echo.as_character(CharacterId::from("not-a-member-or-agent"));
+        }
+        let receipts = self.receipts.clone();
+        ctx.spawn(self.channel.send(echo).into_actor(self).map(move |answer, _this, _ctx| {
+            let answer = answer.expect("the outbox is alive").map_err(|e| {
+                assert!(matches!(e.kind(), ActionErrorKind::Refused { .. }), "{e:?}");
+                e.refusal_reason().unwrap_or_default().to_owned()
+            });
+            let _ = receipts.send(answer);
+        }));
+        Ok(())
+    }
+}
+
+#[actix_rt::test]
+async fn an_actor_awaits_the_receipt_of_its_action_and_a_refusal_comes_back_to_it_with_the_reason() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let (tx, mut receipts) = mpsc::unbounded_channel();
+    let service = wand
+        .start(ServiceBuilder::actor(config(&platform, "acked"), move |channel| Acknowledged {
+            channel,
+            receipts: tx.clone(),
+        }))
+        .await
+        .unwrap();
+    service.ready().await.unwrap();
+    let channel = service.channels()[0].clone();
+    let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
+    alice.join(&channel);
+
+    alice.say(&channel, "hello", service.service_id());
+    assert_eq!(alice.text("the echo").await, "hello");
+    let receipt = next(&mut receipts, "the echo's receipt").await.expect("acknowledged");
+    assert!(!receipt.request_id.is_empty());
+
+    alice.say(&channel, "impersonate", service.service_id());
+    let reason = next(&mut receipts, "the refusal").await.expect_err("refused");
+    assert!(!reason.is_empty(), "the platform's reason reaches the caller");
+    // The refused echo never reached alice: her next message is the next echo.
+    alice.say(&channel, "after", service.service_id());
+    assert_eq!(alice.text("the echo after the refusal").await, "after");
+    assert!(next(&mut receipts, "the last receipt").await.is_ok());
+    // Fire and forget: nobody awaits, so the refusal reaches the channel's actor as an event.
+    alice.say(&channel, "impersonate quietly", service.service_id());
+    let event = next(&mut receipts, "the refusal event").await.expect_err("refused");
+    assert!(event.starts_with("event: ") && event.len() > "event: ".len(), "{event}");
+
+    // The program awaits receipts too, through the handle's actions.
+    let receipt = service
+        .actions()
+        .send(SendMessage::text(channel.clone(), "from the program", alice.id()))
+        .await
+        .unwrap()
+        .expect("acknowledged");
+    assert!(!receipt.request_id.is_empty());
+    assert_eq!(alice.text("the program's message").await, "from the program");
+    // An empty recipient list is an error value, not a silent drop.
+    let empty =
+        service.actions().send(SendMessage::text(channel.clone(), "nobody", Vec::new())).await.unwrap();
+    assert!(matches!(empty.unwrap_err().kind(), ActionErrorKind::NoRecipients));
+    wand.shutdown().await;
+}
+
+/// Answers each message after an await (a timer standing in for an HTTP call or an LLM), and
+/// counts the answers in its state when the work completes.
+#[derive(Default)]
+struct Slow {
+    answered: u32,
+}
+
+impl Service for Slow {
+    fn on_message_up(&mut self, message: ChatMessage, cx: &mut Cx<'_, Self>) -> ServiceResult {
+        let text = message.text().unwrap_or_default().to_owned();
+        let work = async move {
+            tokio::task::yield_now().await;
+            text.to_uppercase()
+        };
+        cx.spawn(work, move |this: &mut Self, loud, cx| {
+            this.answered += 1;
+            if loud == "FAIL" {
+                return Err("the async work failed".into());
+            }
+            cx.send_text(format!("{loud} ({} answered)", this.answered), &message.sender);
+            Ok(())
+        });
+        Ok(())
+    }
+}
+
+#[actix_rt::test]
+async fn async_work_updates_the_state_when_it_completes_and_its_failure_restarts_the_instance() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let service =
+        wand.start(ServiceBuilder::new(config(&platform, "slow"), |_| Slow::default())).await.unwrap();
+    service.ready().await.unwrap();
+    let channel = service.channels()[0].clone();
+    let mut watch = service.supervision();
+    let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
+    alice.join(&channel);
+    alice.say(&channel, "one", service.service_id());
+    assert_eq!(alice.text("the first answer").await, "ONE (1 answered)");
+    alice.say(&channel, "two", service.service_id());
+    assert_eq!(alice.text("the second answer").await, "TWO (2 answered)");
+    // A continuation that fails restarts the instance (its count starts again).
+    alice.say(&channel, "fail", service.service_id());
+    let notice = tokio::time::timeout(WAIT, watch.recv()).await.expect("a restart notice").unwrap();
+    assert_eq!(notice.channel_id, channel);
+    assert!(
+        matches!(&notice.kind, SupervisionKind::Restarting { reason, .. } if reason.contains("async work failed"))
+    );
+    alice.say(&channel, "three", service.service_id());
+    assert_eq!(alice.text("the answer of the new instance").await, "THREE (1 answered)");
+    wand.shutdown().await;
+}
+
+/// A service whose start always fails.
+struct NeverStarts;
+
+impl Service for NeverStarts {
+    fn on_start(&mut self, _cx: &mut Cx<'_, Self>) -> ServiceResult {
+        Err("the database is unreachable".into())
+    }
+}
+
+#[actix_rt::test]
+async fn a_service_whose_start_always_fails_is_stopped_at_its_restart_limit_while_another_serves() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let echo = wand.start(ServiceBuilder::new(config(&platform, "healthy"), |_| Echo)).await.unwrap();
+    // Many restarts with no backoff: a restart that recursed would overflow the stack long before.
+    const RESTARTS: u32 = 2_000;
+    let policy = RestartPolicy::default().max_restarts(RESTARTS).backoff(Duration::ZERO, Duration::ZERO);
+    let broken = ServiceBuilder::new(config(&platform, "broken"), |_| NeverStarts).restart_policy(policy);
+    let broken = wand.start(broken).await.unwrap();
+    let mut watch = broken.supervision();
+    echo.ready().await.unwrap();
+    broken.ready().await.unwrap();
+    let channel = broken.channels()[0].clone();
+
+    let reason = loop {
+        let notice = tokio::time::timeout(WAIT, watch.recv()).await.expect("the stop within the wait");
+        match notice {
+            Ok(moobius::service::Supervision { kind: SupervisionKind::Stopped { reason }, .. }) => {
+                break reason;
+            }
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert!(reason.contains("start") && reason.contains("database is unreachable"), "{reason}");
+    let status = broken.status(&channel).expect("a status");
+    assert_eq!((status.state, status.restarts), (ChannelState::Stopped, u64::from(RESTARTS)));
+    assert_eq!(broken.send(&channel, Ping).await, Err(ChannelError::NotRunning(channel.clone())));
+
+    // The other service, in the same process, still serves.
+    let here = echo.channels()[0].clone();
+    let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&here)).await;
+    alice.join(&here);
+    alice.say(&here, "still here?", echo.service_id());
+    assert_eq!(alice.text("the healthy echo").await, "still here?");
+    wand.shutdown().await;
+}
+
+/// A message nothing handles specially.
+struct Ping;
+
+impl actix::Message for Ping {
+    type Result = ();
+}
+
+impl Handler<Ping> for ServiceActor<NeverStarts> {
+    type Result = ();
+
+    fn handle(&mut self, _: Ping, _ctx: &mut Context<Self>) {}
+}
+
+#[actix_rt::test]
+async fn a_factory_that_panics_is_retried_with_backoff_and_the_events_held_meanwhile_arrive_in_order() {
+    let platform = platform().await;
+    let mut wand = Wand::new();
+    let calls = std::rc::Rc::new(std::cell::Cell::new(0u32));
+    let counted = std::rc::Rc::clone(&calls);
+    let policy = RestartPolicy::default().backoff(Duration::from_millis(20), Duration::from_millis(200));
+    let (config, http) = config_with_channels(&platform, "flaky-factory", 1).await;
+    let service = wand
+        .start(
+            ServiceBuilder::new(config, move |_| {
+                counted.set(counted.get() + 1);
+                // The first three attempts fail, as a factory whose resource is not up yet.
+                assert!(counted.get() > 3, "the factory's resource is not ready (attempt {})", counted.get());
+                Echo
+            })
+            .http(http)
+            .restart_policy(policy),
+        )
+        .await
+        .unwrap();
+    service.ready().await.unwrap();
+    let channel = service.channels()[0].clone();
+    let mut alice = User::start(&mut wand, &platform, "alice", std::slice::from_ref(&channel)).await;
+    alice.join(&channel);
+    for text in ["first", "second", "third"] {
+        alice.say(&channel, text, service.service_id());
+    }
+    for text in ["first", "second", "third"] {
+        assert_eq!(alice.text("the echoes, in order").await, text);
+    }
+    assert_eq!(calls.get(), 4, "three panics, then one instance");
+    let status = service.status(&channel).expect("a status");
+    assert_eq!((status.state, status.restarts), (ChannelState::Running, 3));
+    assert!(status.last_failure.unwrap().contains("factory panicked"));
+    wand.shutdown().await;
+}
+
+/// An HTTP proxy in front of the platform that holds every group lookup (`GET /service/group`)
+/// while its gate is closed: a slow HTTP API, controlled by the test.
+struct GatedHttp {
+    url: String,
+    gate: tokio::sync::watch::Sender<bool>,
+    server: actix_web::dev::ServerHandle,
+}
+
+struct Upstream {
+    base: String,
+    gate: tokio::sync::watch::Receiver<bool>,
+}
+
+async fn forward(
+    req: actix_web::HttpRequest,
+    body: actix_web::web::Bytes,
+    upstream: actix_web::web::Data<Upstream>,
+) -> actix_web::HttpResponse {
+    if req.path() == "/service/group" {
+        let mut gate = upstream.gate.clone();
+        let _ = gate.wait_for(|open| *open).await;
+    }
+    let url = format!("{}{}", upstream.base, req.uri().path_and_query().map_or("", |p| p.as_str()));
+    let mut forwarded = awc::Client::default().request(req.method().clone(), url);
+    for (name, value) in req.headers() {
+        if name != "host" {
+            forwarded = forwarded.insert_header((name.clone(), value.clone()));
+        }
+    }
+    let mut answer = forwarded.send_body(body).await.expect("the platform answers");
+    let bytes = answer.body().await.expect("the platform's body");
+    let mut response = actix_web::HttpResponse::build(answer.status());
+    if let Some(kind) = answer.headers().get("content-type") {
+        response.insert_header(("content-type", kind.clone()));
+    }
+    response.body(bytes)
+}
+
+impl GatedHttp {
+    async fn start(platform_http: &str) -> Self {
+        let (gate, rx) = tokio::sync::watch::channel(true);
+        let data = actix_web::web::Data::new(Upstream {
+            base: platform_http.trim_end_matches('/').to_owned(),
+            gate: rx,
+        });
+        let server = actix_web::HttpServer::new(move || {
+            actix_web::App::new().app_data(data.clone()).default_service(actix_web::web::to(forward))
+        })
+        .workers(1)
+        .disable_signals()
+        .bind("127.0.0.1:0")
+        .unwrap();
+        let url = format!("http://{}", server.addrs()[0]);
+        let server = server.run();
+        let handle = server.handle();
+        actix_rt::spawn(server);
+        Self { url, gate, server: handle }
+    }
+}
+
+#[actix_rt::test]
+async fn a_group_lookup_in_one_channel_delays_no_other_channel_and_order_within_it_is_kept() {
+    let platform = platform().await;
+    let gated = GatedHttp::start(&platform.http_url()).await;
+    let mut wand = Wand::new();
+    let (mut config, _) = config_with_channels(&platform, "lookups", 2).await;
+    config.service.http_server_uri = gated.url.clone();
+    let (tx, mut heard) = mpsc::unbounded_channel();
+    let service = wand
+        .start(ServiceBuilder::new(config, move |_| service_support::Recorder(tx.clone())))
+        .await
+        .unwrap();
+    service.ready().await.unwrap();
+    let [a, b] = [service.channels()[0].clone(), service.channels()[1].clone()];
+    let id = service.service_id().clone();
+    let alice = User::start(&mut wand, &platform, "alice", &[a.clone(), b.clone()]).await;
+    alice.join(&a);
+    alice.join(&b);
+    let text = |channel: &ChannelId, text: &str| {
+        service_support::Heard::Text(channel.clone(), alice.id(), text.to_owned())
+    };
+    let mut next_text = async || loop {
+        match service_support::heard(&mut heard, "a message").await {
+            service_support::Heard::Join(..) => {}
+            other => break other,
+        }
+    };
+    // B's recipient group is looked up once, with the gate open; then it is cached.
+    alice.say(&b, "b0", &id);
+    assert_eq!(next_text().await, text(&b, "b0"));
+
+    // A's first message needs a lookup, held at the gate; A's second waits behind it; B's passes.
+    gated.gate.send_replace(false);
+    alice.say(&a, "a1", &id);
+    alice.say(&a, "a2", &id);
+    alice.say(&b, "b1", &id);
+    assert_eq!(next_text().await, text(&b, "b1"), "channel B is not held behind A's lookup");
+    gated.gate.send_replace(true);
+    assert_eq!(next_text().await, text(&a, "a1"));
+    assert_eq!(next_text().await, text(&a, "a2"), "order within channel A is kept");
+    wand.shutdown().await;
+    gated.server.stop(true).await;
 }

@@ -3,9 +3,10 @@
 //! and encoded back, malformed text refused with a clear error. A new row is tested as is.
 
 use moobius::protocol::{
-    ActionKind, BottomButton, BuildError, Button, CanvasItem, ChannelInfo, ClickArgument, ClickedMessage,
-    Context, Dialog, Display, Event, Frame, Incoming, InputComponent, InputType, MenuItem, MessageContent,
-    Request, StyleItem, UpdateContent, UpdatePayload,
+    ActionKind, BottomButton, BuildError, Button, CanvasItem, ChannelId, ChannelInfo, CharacterId,
+    ClickArgument, ClickedMessage, Context, Dialog, Event, Frame, GroupId, Incoming, InputComponent,
+    InputType, MenuItem, MessageContent, MessageId, Request, ServiceId, StyleItem, UpdateContent,
+    UpdatePayload, Visibility,
 };
 use serde_json::Value;
 use std::path::PathBuf;
@@ -64,10 +65,10 @@ fn s<'a>(call: &'a Value, key: &str) -> &'a str {
 /// Builds the frame the reference SDK built for this row's call, with our constructors.
 /// `None` for a row whose call this test does not know (it is still round-tripped).
 fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
-    let svc = || s(call, "service_id");
-    let chan = || s(call, "channel_id");
-    let rec = || s(call, "recipients");
-    let user = || s(call, "user_id");
+    let svc = || ServiceId::from(s(call, "service_id"));
+    let chan = || ChannelId::from(s(call, "channel_id"));
+    let rec = || GroupId::from(s(call, "recipients"));
+    let user = || CharacterId::from(s(call, "user_id"));
     let args = |key: &str| -> Vec<ClickArgument> { serde_json::from_value(call[key].clone()).unwrap() };
     let content = |subtype: &str| -> MessageContent {
         let c = &call["content"];
@@ -96,7 +97,9 @@ fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
         "join_channel" => Ok(Frame::join_channel(user(), chan())),
         "leave_channel" => Ok(Frame::leave_channel(user(), chan())),
         "refresh_as_user" => Ok(Frame::refresh(user(), chan())),
-        "send_characters" => Frame::send_characters(svc(), chan(), s(call, "characters"), rec()),
+        "send_characters" => {
+            Frame::send_characters(svc(), chan(), GroupId::from(s(call, "characters")), rec())
+        }
         "send_buttons" => {
             let hard = Dialog::new("options")
                 .component(InputComponent {
@@ -151,14 +154,14 @@ fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
             let items = vec![
                 StyleItem {
                     widget: "canvas".into(),
-                    display: Display::Visible,
+                    display: Visibility::Visible,
                     expand: Some(true),
                     button_id: None,
                     text: None,
                 },
                 StyleItem {
                     widget: "button".into(),
-                    display: Display::Highlight,
+                    display: Visibility::Highlight,
                     expand: None,
                     button_id: Some("easy".into()),
                     text: Some("<h1>Start here</h1>".into()),
@@ -169,7 +172,7 @@ fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
         "update_channel_info" => Ok(Frame::update_channel_info(
             svc(),
             ChannelInfo {
-                channel_id: chan().into(),
+                channel_id: chan(),
                 channel_name: "Lobby".into(),
                 channel_description: "A test channel".into(),
                 channel_type: "ccs".into(),
@@ -192,17 +195,18 @@ fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
         "message_up_text" => Frame::message_up(user(), svc(), chan(), content("text"), rec()),
         n if n.starts_with("message_down_") && call.get("sender").is_some() => {
             let subtype = n.trim_start_matches("message_down_");
-            Frame::message_down(svc(), chan(), content(subtype), rec(), s(call, "sender")).map(|mut frame| {
-                if let (Frame::MessageDown { body, .. }, Some(Value::Object(ctx))) =
-                    (&mut frame, call.get("context"))
-                {
-                    body.context = Some(ctx.clone());
-                }
-                frame
-            })
+            Frame::message_down(svc(), chan(), content(subtype), rec(), CharacterId::from(s(call, "sender")))
+                .map(|mut frame| {
+                    if let (Frame::MessageDown { body, .. }, Some(Value::Object(ctx))) =
+                        (&mut frame, call.get("context"))
+                    {
+                        body.context = Some(ctx.clone());
+                    }
+                    frame
+                })
         }
         "message_down_no_recipients" => {
-            Frame::message_down("svc", "chan", MessageContent::text("x"), rec(), "agent")
+            Frame::message_down("svc".into(), "chan".into(), MessageContent::text("x"), rec(), "agent".into())
         }
         "send_button_click" => Ok(Frame::button_click(
             user(),
@@ -213,7 +217,7 @@ fn build(name: &str, call: &Value) -> Option<Result<Frame, BuildError>> {
         )),
         n if n.starts_with("send_menu_item_click") => {
             let message = match &call["the_message"] {
-                Value::String(id) => ClickedMessage::by_id(id.as_str()),
+                Value::String(id) => ClickedMessage::by_id(MessageId::from(id.as_str())),
                 full => ClickedMessage {
                     message_id: s(full, "message_id").into(),
                     message_subtype: s(full, "message_subtype").into(),
@@ -278,7 +282,7 @@ fn check_expectation(name: &str, expect: &str, incoming: &Incoming) {
     let ok = if expect.contains("Unknown") || expect.contains("unknown") {
         matches!(event, Event::Unknown(_))
     } else if expect.contains("server error") {
-        matches!(event, Event::PlatformError(_))
+        matches!(event, Event::Error(_))
     } else if expect.contains("resume-gap") {
         matches!(event, Event::ResumeGap(_))
     } else if expect.starts_with("Copy") {
@@ -342,7 +346,7 @@ fn inbound_details_the_rows_name() {
     assert_eq!((gap.from_seq, gap.to_seq), (7, 19));
     let Event::Update(update) = find("update_characters").event else { panic!() };
     assert_eq!(update.content, UpdateContent::Characters("group-chars".into()));
-    let Event::PlatformError(error) = find("server_error").event else { panic!() };
+    let Event::Error(error) = find("server_error").event else { panic!() };
     assert_eq!(error.message, "Internal server error");
     let Event::Unknown(unknown) = find("unknown_action_subtype").event else { panic!() };
     assert!(unknown.raw().contains("brand_new_action"));

@@ -1,7 +1,7 @@
 //! Everything the runtime can be tuned with, as named defaults and a builder that checks them.
 
 use super::error::ClientError;
-use super::token::TokenSource;
+use super::token::TokenProvider;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,7 +39,7 @@ pub enum Identity {
     /// A service: `service_login` with this service id.
     Service {
         /// The service id.
-        service_id: String,
+        service_id: crate::protocol::ServiceId,
     },
     /// A user-mode client: `user_login`.
     User,
@@ -47,7 +47,7 @@ pub enum Identity {
 
 impl Identity {
     /// A service identity.
-    pub fn service(service_id: impl Into<String>) -> Self {
+    pub fn service(service_id: impl Into<crate::protocol::ServiceId>) -> Self {
         Self::Service { service_id: service_id.into() }
     }
 }
@@ -58,7 +58,7 @@ impl Identity {
 pub struct ClientConfig {
     pub(crate) url: String,
     pub(crate) identity: Identity,
-    pub(crate) token: Arc<dyn TokenSource>,
+    pub(crate) token: Arc<dyn TokenProvider>,
     pub(crate) connect_timeout: Duration,
     pub(crate) send_timeout: Duration,
     pub(crate) heartbeat_interval: Duration,
@@ -112,7 +112,7 @@ impl ClientConfig {
     pub fn builder(
         url: impl Into<String>,
         identity: Identity,
-        token: impl TokenSource,
+        token: impl TokenProvider,
     ) -> ClientConfigBuilder {
         ClientConfigBuilder {
             config: ClientConfig {

@@ -291,7 +291,7 @@ impl Connection {
                 log::warn!("resume gap: events {}..={} are no longer held", gap.from_seq, gap.to_seq);
                 self.dispatch.emit(ClientEvent::ResumeGap(gap));
             }
-            Event::PlatformError(ref error) if error.request_id.is_some() => {
+            Event::Error(ref error) if error.request_id.is_some() => {
                 let request_id = error.request_id.clone().unwrap_or_default();
                 if self.login_id.as_deref() == Some(request_id.as_str()) {
                     let mut context = crate::protocol::Context::new();

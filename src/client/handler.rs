@@ -14,7 +14,10 @@ use tokio::sync::mpsc;
 pub struct Delivery(pub Arc<ClientEvent>);
 
 /// What a handler returns: an error makes its supervisor log it and restart the handler.
-pub type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+pub type HandlerResult = Result<(), HandlerError>;
+
+/// The error a handler returns: any error, boxed.
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Handles events. Runs inside its own supervised actor: keep it quick and non-blocking (spawn
 /// futures with [`actix::spawn`] for slow work).

@@ -41,7 +41,8 @@ pub use config::{
 };
 pub use error::{ClientError, ClientErrorKind};
 pub use event::{ClientEvent, Lifecycle, Refusal};
-pub use handler::{Delivery, EventHandler, HandlerResult, HandlerSpec};
+pub use handler::{Delivery, EventHandler, HandlerError, HandlerResult, HandlerSpec};
+pub(crate) use queue::Acked;
 pub use runtime::{Client, Runtime, ShutdownReport};
 pub use state::{ConnectionState, Counters};
-pub use token::{SharedToken, TokenSource};
+pub use token::{SharedToken, TokenProvider};

@@ -18,12 +18,14 @@ use tokio::sync::{mpsc, oneshot};
 pub(crate) type Writer = mpsc::UnboundedSender<ws::Message>;
 
 /// What the queue reports to whoever asked to hear about one frame's receipt.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Acked {
     /// The receipt's status.
     pub(crate) status: bool,
     /// When the frame was last written (its latest resend, if any).
     pub(crate) sent_at: Instant,
+    /// The platform's reason, for a refusal.
+    pub(crate) reason: Option<String>,
 }
 
 /// One frame the queue holds.
@@ -211,15 +213,19 @@ impl Handler<Settle> for Outbound {
                 msg.request_id,
                 msg.reason.as_deref().unwrap_or("no reason given")
             );
-            self.dispatch.emit(ClientEvent::Refused(Refusal {
+        }
+        let sent_at = entry.sent_at.unwrap_or_else(Instant::now);
+        match entry.notify {
+            // Whoever asked for this frame's receipt hears of its refusal; nobody else does.
+            Some(notify) => {
+                let _ = notify.send(Acked { status: msg.status, sent_at, reason: msg.reason });
+            }
+            None if !msg.status => self.dispatch.emit(ClientEvent::Refused(Refusal {
                 request_id: msg.request_id,
                 origin_type: msg.origin_type,
                 reason: msg.reason,
-            }));
-        }
-        if let Some(notify) = entry.notify {
-            let _ = notify
-                .send(Acked { status: msg.status, sent_at: entry.sent_at.unwrap_or_else(Instant::now) });
+            })),
+            None => {}
         }
         self.publish();
         self.check_drained();

@@ -41,8 +41,14 @@ impl Client {
     /// # Examples
     /// ```no_run
     /// # async fn demo(client: moobius::client::Client) -> Result<(), Box<dyn std::error::Error>> {
-    /// use moobius::protocol::{Frame, MessageContent};
-    /// let frame = Frame::message_down("svc", "chan", MessageContent::text("hi"), "group", "agent")?;
+    /// use moobius::protocol::{ChannelId, CharacterId, Frame, GroupId, MessageContent, ServiceId};
+    /// let frame = Frame::message_down(
+    ///     ServiceId::from("svc"),
+    ///     ChannelId::from("chan"),
+    ///     MessageContent::text("hi"),
+    ///     GroupId::from("group"),
+    ///     CharacterId::from("agent"),
+    /// )?;
     /// let request_id = client.send(frame)?;
     /// # let _ = request_id; Ok(()) }
     /// ```

@@ -6,18 +6,18 @@ use std::sync::{Arc, RwLock};
 
 /// Gives the current access token. Asked once per login, on the connection's thread: it must
 /// return at once (keep the token in memory and refresh it elsewhere, e.g. with [`SharedToken`]).
-pub trait TokenSource: Send + Sync + 'static {
+pub trait TokenProvider: Send + Sync + 'static {
     /// The access token to log in with now.
     fn access_token(&self) -> Secret;
 }
 
-impl TokenSource for Secret {
+impl TokenProvider for Secret {
     fn access_token(&self) -> Secret {
         self.clone()
     }
 }
 
-impl<F> TokenSource for F
+impl<F> TokenProvider for F
 where
     F: Fn() -> Secret + Send + Sync + 'static,
 {
@@ -29,7 +29,7 @@ where
 /// The HTTP session's token, kept fresh by its renewal timer
 /// ([`HttpClient::spawn_token_renewal`](crate::http::HttpClient::spawn_token_renewal)), is a token
 /// source too: before the first sign-in it gives an empty token (the login is refused and retried).
-impl TokenSource for crate::http::TokenSource {
+impl TokenProvider for crate::http::TokenSource {
     fn access_token(&self) -> Secret {
         crate::http::TokenSource::access_token(self).unwrap_or_default()
     }
@@ -39,7 +39,7 @@ impl TokenSource for crate::http::TokenSource {
 ///
 /// # Examples
 /// ```
-/// use moobius::client::{SharedToken, TokenSource};
+/// use moobius::client::{SharedToken, TokenProvider};
 /// let token = SharedToken::new("first");
 /// let for_runtime = token.clone();
 /// token.replace("second");
@@ -65,7 +65,7 @@ impl SharedToken {
     }
 }
 
-impl TokenSource for SharedToken {
+impl TokenProvider for SharedToken {
     fn access_token(&self) -> Secret {
         match self.0.read() {
             Ok(slot) => slot.clone(),
@@ -86,9 +86,9 @@ mod tests {
 
     #[test]
     fn closures_and_secrets_are_token_sources() {
-        let fixed: Box<dyn TokenSource> = Box::new(Secret::new("a"));
+        let fixed: Box<dyn TokenProvider> = Box::new(Secret::new("a"));
         assert_eq!(fixed.access_token().expose(), "a");
-        let computed: Box<dyn TokenSource> = Box::new(|| Secret::new("b"));
+        let computed: Box<dyn TokenProvider> = Box::new(|| Secret::new("b"));
         assert_eq!(computed.access_token().expose(), "b");
     }
 }

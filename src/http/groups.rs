@@ -2,6 +2,7 @@
 //! group id's members one lookup, as the reference SDK's `ServiceGroupLib`.
 
 use super::{HttpClient, HttpError};
+use crate::protocol::{ChannelId, CharacterId, GroupId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::OnceCell;
@@ -13,7 +14,7 @@ pub const CHANNEL_GROUP_NAME: &str = "A_message_up_group";
 type Entry<T> = Arc<OnceCell<T>>;
 
 /// Group ids by member list.
-type ByMembers = HashMap<Vec<String>, Entry<String>>;
+type ByMembers = HashMap<Vec<CharacterId>, Entry<GroupId>>;
 
 /// Group ids by member list and member lists by group id. Each entry is a cell that the first
 /// caller fills over HTTP while later callers for the same key wait for it, so concurrent calls
@@ -23,12 +24,12 @@ type ByMembers = HashMap<Vec<String>, Entry<String>>;
 pub(crate) struct GroupCache {
     by_members: Mutex<ByMembers>,
     /// Channel groups (user mode's recipients), by channel and then by member list.
-    by_channel_members: Mutex<HashMap<String, ByMembers>>,
-    by_id: Mutex<HashMap<String, Entry<Arc<[String]>>>>,
+    by_channel_members: Mutex<HashMap<ChannelId, ByMembers>>,
+    by_id: Mutex<HashMap<GroupId, Entry<Arc<[CharacterId]>>>>,
 }
 
 impl GroupCache {
-    fn id_cell(&self, characters: &[String]) -> Entry<String> {
+    fn id_cell(&self, characters: &[CharacterId]) -> Entry<GroupId> {
         let mut map = self.by_members.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(cell) = map.get(characters) {
             return Arc::clone(cell);
@@ -36,24 +37,24 @@ impl GroupCache {
         Arc::clone(map.entry(characters.to_vec()).or_default())
     }
 
-    fn channel_id_cell(&self, channel_id: &str, characters: &[String]) -> Entry<String> {
+    fn channel_id_cell(&self, channel_id: &str, characters: &[CharacterId]) -> Entry<GroupId> {
         let mut map = self.by_channel_members.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(cell) = map.get(channel_id).and_then(|lists| lists.get(characters)) {
             return Arc::clone(cell);
         }
-        let lists = map.entry(channel_id.to_owned()).or_default();
+        let lists = map.entry(ChannelId::from(channel_id)).or_default();
         Arc::clone(lists.entry(characters.to_vec()).or_default())
     }
 
-    fn members_cell(&self, group_id: &str) -> Entry<Arc<[String]>> {
+    fn members_cell(&self, group_id: &str) -> Entry<Arc<[CharacterId]>> {
         let mut map = self.by_id.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(cell) = map.get(group_id) {
             return Arc::clone(cell);
         }
-        Arc::clone(map.entry(group_id.to_owned()).or_default())
+        Arc::clone(map.entry(GroupId::from(group_id)).or_default())
     }
 
-    fn remember_members(&self, group_id: &str, characters: &[String]) {
+    fn remember_members(&self, group_id: &str, characters: &[CharacterId]) {
         let cell = self.members_cell(group_id);
         // Already known (or being looked up): the platform's answer is the same list.
         let _ = cell.set(characters.into());
@@ -88,14 +89,14 @@ impl HttpClient {
     /// # Examples
     /// ```no_run
     /// # async fn demo(client: moobius::http::HttpClient) -> Result<(), moobius::http::HttpError> {
-    /// let audience = vec!["user-1".to_owned(), "user-2".to_owned()];
+    /// let audience = vec!["user-1".into(), "user-2".into()];
     /// let group = client.create_group(&audience).await?;
     /// let calls = client.calls();
     /// assert_eq!(client.create_group(&audience).await?, group); // cached
     /// assert_eq!(client.calls(), calls);
     /// # Ok(()) }
     /// ```
-    pub async fn create_group(&self, characters: &[String]) -> Result<String, HttpError> {
+    pub async fn create_group(&self, characters: &[CharacterId]) -> Result<GroupId, HttpError> {
         let groups = &self.shared.groups;
         let cell = groups.id_cell(characters);
         let group_id = cell
@@ -123,18 +124,18 @@ impl HttpClient {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn group_members(&self, group_id: &str) -> Result<Arc<[String]>, HttpError> {
+    pub async fn group_members(&self, group_id: &str) -> Result<Arc<[CharacterId]>, HttpError> {
         let cell = self.shared.groups.members_cell(group_id);
         let members = cell
             .get_or_try_init(|| async {
-                self.group_members_uncached(group_id).await.map(Arc::<[String]>::from)
+                self.group_members_uncached(group_id).await.map(Arc::<[CharacterId]>::from)
             })
             .await?;
         Ok(Arc::clone(members))
     }
 
     /// The character ids of `group_id` when they are cached already (no call, no wait).
-    pub fn cached_group_members(&self, group_id: &str) -> Option<Arc<[String]>> {
+    pub fn cached_group_members(&self, group_id: &str) -> Option<Arc<[CharacterId]>> {
         let map = self.shared.groups.by_id.lock().unwrap_or_else(PoisonError::into_inner);
         map.get(group_id)?.get().cloned()
     }
@@ -150,14 +151,14 @@ impl HttpClient {
     /// # Examples
     /// ```no_run
     /// # async fn demo(client: moobius::http::HttpClient) -> Result<(), moobius::http::HttpError> {
-    /// let group = client.create_channel_group("channel-id", &["user-2".to_owned()]).await?;
+    /// let group = client.create_channel_group("channel-id", &["user-2".into()]).await?;
     /// # Ok(()) }
     /// ```
     pub async fn create_channel_group(
         &self,
         channel_id: &str,
-        characters: &[String],
-    ) -> Result<String, HttpError> {
+        characters: &[CharacterId],
+    ) -> Result<GroupId, HttpError> {
         let groups = &self.shared.groups;
         let cell = groups.channel_id_cell(channel_id, characters);
         let group_id = cell
@@ -189,11 +190,11 @@ impl HttpClient {
         group_id: &str,
         channel_id: &str,
         user_id: &str,
-    ) -> Result<Arc<[String]>, HttpError> {
+    ) -> Result<Arc<[CharacterId]>, HttpError> {
         let cell = self.shared.groups.members_cell(group_id);
         let members = cell
             .get_or_try_init(|| async {
-                self.user_group_members(group_id, channel_id, user_id).await.map(Arc::<[String]>::from)
+                self.user_group_members(group_id, channel_id, user_id).await.map(Arc::<[CharacterId]>::from)
             })
             .await?;
         Ok(Arc::clone(members))

@@ -17,9 +17,15 @@
 //! - Timeouts: [`REQUEST_TIMEOUT`] and [`CONNECT_TIMEOUT`], set per client with
 //!   [`HttpClientBuilder::timeout`] and [`HttpClientBuilder::connect_timeout`].
 
+mod auth;
+mod channels;
+mod characters;
 mod client;
+mod envelope;
 mod error;
+mod group_calls;
 mod groups;
+mod services;
 mod token;
 mod types;
 

@@ -4,6 +4,7 @@
 //! Responses are public values; each keeps the fields it does not name in an `extra` map, so
 //! nothing the platform adds is lost.
 
+use crate::protocol::{ChannelId, CharacterId, GroupId, ServiceId};
 use crate::protocol::{Character, Context, Secret};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -40,7 +41,7 @@ pub(crate) struct AuthResult {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct UserInfo {
     /// The user id (also the user's character id).
-    pub user_id: String,
+    pub user_id: CharacterId,
     /// The account's email.
     #[serde(default)]
     pub email: String,
@@ -99,17 +100,17 @@ pub(crate) struct CreateServiceRequest<'a> {
 /// `data` of `POST /service/create`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ServiceIdData {
-    pub(crate) service_id: String,
+    pub(crate) service_id: ServiceId,
 }
 
 /// One of the account's services, from `GET /service/list`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ServiceSummary {
     /// The service id.
-    pub service_id: String,
+    pub service_id: ServiceId,
     /// The channels bound to it.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub channel_ids: Vec<String>,
+    pub channel_ids: Vec<ChannelId>,
     /// Any other field.
     #[serde(flatten)]
     pub extra: Context,
@@ -137,7 +138,7 @@ pub(crate) struct ChannelContext<'a> {
 /// `data` of `POST /channel/create`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ChannelIdData {
-    pub(crate) channel_id: String,
+    pub(crate) channel_id: ChannelId,
 }
 
 /// A channel the caller is in, from `GET /channel/list` (the platform answers either bare ids or
@@ -145,7 +146,7 @@ pub(crate) struct ChannelIdData {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelSummary {
     /// The channel id.
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     /// Any other field (empty when the platform sent a bare id).
     pub extra: Context,
 }
@@ -154,14 +155,14 @@ impl<'de> Deserialize<'de> for ChannelSummary {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         struct Full {
-            channel_id: String,
+            channel_id: ChannelId,
             #[serde(flatten)]
             extra: Context,
         }
         #[derive(Deserialize)]
         #[serde(untagged, expecting = "a channel id string or an object with a `channel_id`")]
         enum Either {
-            Id(String),
+            Id(ChannelId),
             Full(Full),
         }
         Ok(match Either::deserialize(deserializer)? {
@@ -174,7 +175,7 @@ impl<'de> Deserialize<'de> for ChannelSummary {
 /// `data` of `GET /channel/character_list`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CharacterListData {
-    pub(crate) character_list: Vec<String>,
+    pub(crate) character_list: Vec<CharacterId>,
 }
 
 /// `POST /service/character/create`.
@@ -188,7 +189,7 @@ pub(crate) struct CreateCharacterRequest<'a> {
 /// description}}`. Converted to [`Character`] for callers.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CharacterData {
-    character_id: String,
+    character_id: CharacterId,
     #[serde(default, deserialize_with = "null_as_default")]
     character_context: Context,
 }
@@ -209,21 +210,21 @@ impl From<CharacterData> for Character {
 /// `POST /character/fetch_profile`.
 #[derive(Debug, Serialize)]
 pub(crate) struct FetchProfileRequest<'a> {
-    pub(crate) character_list: &'a [String],
+    pub(crate) character_list: &'a [CharacterId],
 }
 
 /// `POST /service/group/create`.
 #[derive(Debug, Serialize)]
 pub(crate) struct CreateServiceGroupRequest<'a> {
     pub(crate) group_id: &'a str,
-    pub(crate) characters: &'a [String],
+    pub(crate) characters: &'a [CharacterId],
 }
 
 /// `data` of `GET /service/group` and `GET /user/group`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct GroupMembersData {
     #[serde(default, deserialize_with = "null_as_default")]
-    pub(crate) characters: Vec<String>,
+    pub(crate) characters: Vec<CharacterId>,
 }
 
 /// `POST /user/group/create`.
@@ -231,23 +232,23 @@ pub(crate) struct GroupMembersData {
 pub(crate) struct CreateUserGroupRequest<'a> {
     pub(crate) channel_id: &'a str,
     pub(crate) group_name: &'a str,
-    pub(crate) characters: &'a [String],
+    pub(crate) characters: &'a [CharacterId],
 }
 
 /// `data` of `POST /user/group/create`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct GroupIdData {
-    pub(crate) group_id: String,
+    pub(crate) group_id: GroupId,
 }
 
 /// A channel group, from `GET /user/group/list`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct UserGroup {
     /// The group id.
-    pub group_id: String,
+    pub group_id: GroupId,
     /// Its members' character ids.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub characters: Vec<String>,
+    pub characters: Vec<CharacterId>,
     /// Any other field (such as `group_name`).
     #[serde(flatten)]
     pub extra: Context,

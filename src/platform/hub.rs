@@ -479,7 +479,7 @@ impl Hub {
         let identity = match service_id {
             Some(service_id) => {
                 self.owned_service(&user, service_id).map_err(|f| f.message)?;
-                Identity::Service(service_id.clone())
+                Identity::Service(service_id.to_string())
             }
             None => Identity::User(user),
         };
@@ -598,13 +598,13 @@ impl Hub {
             ActionKind::JoinChannel => {
                 let channel = self
                     .channels
-                    .get_mut(channel_id)
+                    .get_mut(channel_id.as_str())
                     .ok_or_else(|| format!("channel `{channel_id}` does not exist"))?;
                 channel.members.insert(user.to_owned());
                 let Some(service) = channel.service.clone() else { return Ok(()) };
                 let event = ActionBody {
                     channel_id: channel_id.clone(),
-                    sender: Some(user.to_owned()),
+                    sender: Some(user.into()),
                     context: Some(body.context.clone().unwrap_or_default()),
                     kind: ActionKind::Join,
                 };
@@ -613,12 +613,12 @@ impl Hub {
             }
             ActionKind::LeaveChannel => {
                 self.member_channel(user, channel_id)?;
-                let channel = self.channels.get_mut(channel_id).ok_or("channel vanished")?;
+                let channel = self.channels.get_mut(channel_id.as_str()).ok_or("channel vanished")?;
                 channel.members.remove(user);
                 let Some(service) = channel.service.clone() else { return Ok(()) };
                 let event = ActionBody {
                     channel_id: channel_id.clone(),
-                    sender: Some(user.to_owned()),
+                    sender: Some(user.into()),
                     context: Some(body.context.clone().unwrap_or_default()),
                     kind: ActionKind::Leave,
                 };
@@ -637,7 +637,7 @@ impl Hub {
         let service = Self::bound_service(channel_id, channel)?;
         let event = ActionBody {
             channel_id: channel_id.clone(),
-            sender: Some(user.to_owned()),
+            sender: Some(user.into()),
             context: Some(body.context.clone().unwrap_or_default()),
             kind,
         };
@@ -652,8 +652,8 @@ impl Hub {
             channel_id: body.channel_id.clone(),
             content: body.content.clone(),
             recipients: body.recipients.clone(),
-            sender: Some(user.to_owned()),
-            message_id: Some(new_id()),
+            sender: Some(user.into()),
+            message_id: Some(new_id().into()),
             timestamp: Some(now_millis()),
             context: Some(body.context.clone().unwrap_or_default()),
         };
@@ -692,8 +692,8 @@ impl Hub {
 
     fn message_down(&mut self, service: &str, body: &MessageBody) -> Verdict {
         let channel = self.service_channel(service, &body.channel_id)?;
-        let sender = body.sender.clone().unwrap_or_else(|| service.to_owned());
-        if sender != service && self.agents.get(&sender).is_none_or(|a| a.service_id != service) {
+        let sender = body.sender.clone().unwrap_or_else(|| service.into());
+        if sender != service && self.agents.get(sender.as_str()).is_none_or(|a| a.service_id != service) {
             return Err(format!(
                 "sender `{sender}` is not a character of service `{service}`: create it with /service/character/create"
             ));
@@ -704,7 +704,7 @@ impl Hub {
             content: body.content.clone(),
             recipients: body.recipients.clone(),
             sender: Some(sender),
-            message_id: Some(new_id()),
+            message_id: Some(new_id().into()),
             timestamp: Some(now_millis()),
             context: Some(body.context.clone().unwrap_or_default()),
         };
@@ -725,7 +725,7 @@ impl Hub {
             UpdatePayload::ChannelInfo(info) => {
                 let channel = self.service_channel(service, &info.channel_id)?;
                 let to: Vec<Identity> = channel.members.iter().map(|m| Identity::User(m.clone())).collect();
-                if let Some(channel) = self.channels.get_mut(&info.channel_id) {
+                if let Some(channel) = self.channels.get_mut(info.channel_id.as_str()) {
                     channel.name.clone_from(&info.channel_name);
                     channel.description.clone_from(&info.channel_description);
                 }
@@ -873,14 +873,24 @@ mod tests {
         for token in [alice_token, bob_token] {
             let (conn, rx, _cut, _log) = hub.open(None);
             let (identity, _) = hub.login(conn, &Frame::user_login(token)).unwrap();
-            hub.handle(&identity, &Frame::join_channel(identity.id(), &channel).into_request()).unwrap();
+            hub.handle(
+                &identity,
+                &Frame::join_channel(identity.id().into(), channel.as_str().into()).into_request(),
+            )
+            .unwrap();
             receivers.push(rx);
         }
         let group = hub.create_group(vec![alice, bob], None);
         let service_id = Identity::Service(service.clone());
         let _ = owner_token;
-        let down =
-            Frame::message_down(&service, &channel, MessageContent::text("hi"), group, &service).unwrap();
+        let down = Frame::message_down(
+            service.as_str().into(),
+            channel.as_str().into(),
+            MessageContent::text("hi"),
+            group.into(),
+            service.as_str().into(),
+        )
+        .unwrap();
         hub.handle(&service_id, &down.into_request()).unwrap();
         let bodies: Vec<Arc<str>> = receivers
             .iter_mut()
@@ -908,7 +918,7 @@ mod tests {
         for _ in 0..5 {
             hub.channels.get_mut(&channel).unwrap().members.insert(user.clone());
             let body = MessageBody {
-                channel_id: channel.clone(),
+                channel_id: channel.as_str().into(),
                 content: MessageContent::text("x"),
                 recipients: None,
                 sender: None,
@@ -920,7 +930,7 @@ mod tests {
         }
         let (conn, _rx, _cut, _log) = hub.open(None);
         let login = Frame::ServiceLogin {
-            service_id: service.clone(),
+            service_id: service.as_str().into(),
             access_token: Secret::new(owner_token),
             resume: Some(Resume { seq: 0 }),
         };

@@ -6,7 +6,7 @@ use super::hub::{ConnId, Out};
 use super::server::{ConnSocket, Shared};
 use super::traffic::{Identity, TrafficLog};
 use crate::protocol::{
-    Context, Event, Frame, Incoming, PlatformError as ErrorFrame, Receipt, ReceiptKind, Request, ResumeGap,
+    Context, ErrorEvent as ErrorFrame, Event, Frame, Incoming, Receipt, ReceiptKind, Request, ResumeGap,
 };
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
@@ -76,11 +76,8 @@ fn receipt(request_id: &str, origin_type: &str, verdict: &Result<(), String>) ->
 }
 
 fn error_frame(message: String, request_id: Option<String>) -> String {
-    Incoming {
-        seq: None,
-        event: Event::PlatformError(ErrorFrame { message, request_id, extra: Context::new() }),
-    }
-    .encode()
+    Incoming { seq: None, event: Event::Error(ErrorFrame { message, request_id, extra: Context::new() }) }
+        .encode()
 }
 
 /// Why the loop ended.

@@ -2,6 +2,7 @@
 
 use super::body::BodyWire;
 use super::error::{DecodeError, parse};
+use super::ids::{ChannelId, CharacterId, MessageId};
 use super::types::{ClickArgument, Context};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -58,7 +59,7 @@ pub struct MenuItemClick {
     /// The menu item clicked.
     pub menu_item_id: String,
     /// The message it was clicked on.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// That message's subtype (`<unknown>` when the client knew only its id).
     pub message_subtype: String,
     /// That message's content (`{}` when the client knew only its id).
@@ -94,9 +95,9 @@ impl ActionKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionBody {
     /// The channel.
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     /// Who acted (set by the platform on events; absent in frames a user sends).
-    pub sender: Option<String>,
+    pub sender: Option<CharacterId>,
     /// Free-form metadata.
     pub context: Option<Context>,
     /// The subtype and its fields.
@@ -127,7 +128,7 @@ struct ActionOut<'a> {
     subtype: &'static str,
     channel_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    sender: &'a Option<String>,
+    sender: &'a Option<CharacterId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     context: &'a Option<Context>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -252,13 +253,12 @@ impl ActionBody {
 
     /// Builds the body from its fields, checking what the subtype requires.
     pub(crate) fn from_wire(wire: BodyWire<'_>, path: &str) -> Result<Self, ActionDecode> {
-        let at = |field: &str| super::error::join(path, field);
-        let required = |value: Option<String>, field: &str| {
-            value.ok_or_else(|| ActionDecode::Invalid(DecodeError::missing(at(field))))
-        };
+        fn required<T>(value: Option<T>, path: &str, field: &str) -> Result<T, ActionDecode> {
+            value.ok_or_else(|| ActionDecode::Invalid(DecodeError::missing(super::error::join(path, field))))
+        }
         let arguments = wire.arguments.map(|a| a.0).unwrap_or_default();
         let Some(subtype) = wire.subtype else {
-            return Err(ActionDecode::Invalid(DecodeError::missing(at("subtype"))));
+            return Err(ActionDecode::Invalid(DecodeError::missing(super::error::join(path, "subtype"))));
         };
         let kind = match &*subtype {
             "join_channel" => ActionKind::JoinChannel,
@@ -273,13 +273,13 @@ impl ActionBody {
             "fetch_menu" => ActionKind::FetchMenu,
             "fetch_channel_info" => ActionKind::FetchChannelInfo,
             "button_click" => ActionKind::ButtonClick(ButtonClick {
-                button_id: required(wire.button_id, "button_id")?,
+                button_id: required(wire.button_id, path, "button_id")?,
                 bottom_button_id: wire.bottom_button_id,
                 arguments,
             }),
             "menu_item_click" => ActionKind::MenuItemClick(MenuItemClick {
-                menu_item_id: required(wire.menu_item_id, "menu_item_id")?,
-                message_id: required(wire.message_id, "message_id")?,
+                menu_item_id: required(wire.menu_item_id, path, "menu_item_id")?,
+                message_id: required(wire.message_id, path, "message_id")?,
                 message_subtype: wire.message_subtype.unwrap_or_else(|| "<unknown>".to_owned()),
                 message_content: wire.message_content.unwrap_or_default(),
                 bottom_button_id: wire.bottom_button_id,
@@ -288,7 +288,7 @@ impl ActionBody {
             other => return Err(ActionDecode::Unknown(other.to_owned())),
         };
         Ok(Self {
-            channel_id: required(wire.channel_id, "channel_id")?,
+            channel_id: required(wire.channel_id, path, "channel_id")?,
             sender: wire.sender,
             context: wire.context,
             kind,

@@ -2,6 +2,7 @@
 //! (`type` usually comes after `body`: the reference SDK sorts keys).
 
 use super::action::ArgumentsIn;
+use super::ids::{ChannelId, CharacterId, GroupId, MessageId};
 use super::types::Context;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -14,15 +15,15 @@ use std::borrow::Cow;
 pub(crate) struct BodyWire<'a> {
     #[serde(borrow)]
     pub(crate) subtype: Option<Cow<'a, str>>,
-    pub(crate) channel_id: Option<String>,
+    pub(crate) channel_id: Option<ChannelId>,
     #[serde(borrow)]
     pub(crate) content: Option<&'a RawValue>,
-    pub(crate) recipients: Option<String>,
-    pub(crate) sender: Option<String>,
-    pub(crate) message_id: Option<String>,
+    pub(crate) recipients: Option<GroupId>,
+    pub(crate) sender: Option<CharacterId>,
+    pub(crate) message_id: Option<MessageId>,
     pub(crate) timestamp: Option<i64>,
     pub(crate) context: Option<Context>,
-    pub(crate) group_id: Option<String>,
+    pub(crate) group_id: Option<GroupId>,
     pub(crate) button_id: Option<String>,
     pub(crate) bottom_button_id: Option<String>,
     pub(crate) menu_item_id: Option<String>,

@@ -36,7 +36,7 @@ pub enum Event {
     /// `resume_gap`: events the platform could no longer replay on resume.
     ResumeGap(ResumeGap),
     /// A frame with no `type` but a `message`: a platform error.
-    PlatformError(PlatformError),
+    Error(ErrorEvent),
     /// A type or subtype this crate does not know, kept as raw JSON.
     Unknown(UnknownEvent),
 }
@@ -92,7 +92,7 @@ pub struct ResumeGap {
 
 /// A platform error frame (`{"message": ...}` with no `type`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PlatformError {
+pub struct ErrorEvent {
     /// What the platform said.
     pub message: String,
     /// The `request_id` it concerns, when the platform could read one.
@@ -181,7 +181,7 @@ impl Incoming {
         // read on its own so that an error names the field.
         let wire: EventWire<'_> = parse(text, "")?;
         let event = match wire.kind.as_deref() {
-            None if wire.message.is_some() => Event::PlatformError(parse(text, "")?),
+            None if wire.message.is_some() => Event::Error(parse(text, "")?),
             None => return Err(DecodeError::new(DecodeErrorKind::MissingType)),
             Some(kind) if !KNOWN_TYPES.contains(&kind) => Event::Unknown(UnknownEvent { raw: raw_of(text) }),
             Some(kind) => {
@@ -258,7 +258,7 @@ impl Event {
             Self::Receipt(Receipt { kind: ReceiptKind::Copy, .. }) => "copy",
             Self::Receipt(Receipt { kind: ReceiptKind::Roger, .. }) => "roger",
             Self::ResumeGap(_) => "resume_gap",
-            Self::PlatformError(_) | Self::Unknown(_) => return None,
+            Self::Error(_) | Self::Unknown(_) => return None,
         })
     }
 }
@@ -270,7 +270,7 @@ fn raw_of(text: &str) -> Box<RawValue> {
 impl Serialize for Incoming {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let frame_type = match &self.event {
-            Event::PlatformError(error) => return error.serialize(serializer),
+            Event::Error(error) => return error.serialize(serializer),
             Event::Unknown(unknown) => return unknown.raw.serialize(serializer),
             other => other.frame_type().expect("typed events have a type"),
         };
@@ -293,7 +293,7 @@ impl Serialize for Incoming {
                 },
             )?,
             Event::ResumeGap(gap) => map.serialize_entry("body", gap)?,
-            Event::PlatformError(_) | Event::Unknown(_) => unreachable!("returned above"),
+            Event::Error(_) | Event::Unknown(_) => unreachable!("returned above"),
         }
         map.end()
     }

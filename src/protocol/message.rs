@@ -2,6 +2,7 @@
 
 use super::body::BodyWire;
 use super::error::{DecodeError, join, parse};
+use super::ids::{ChannelId, CharacterId, GroupId, MessageId};
 use super::types::Context;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
@@ -146,15 +147,15 @@ impl Serialize for MessageContent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageBody {
     /// The channel the message is in.
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     /// What it says; its subtype goes on the wire as `subtype`.
     pub content: MessageContent,
     /// The group id of the recipients.
-    pub recipients: Option<String>,
+    pub recipients: Option<GroupId>,
     /// The character shown as the author.
-    pub sender: Option<String>,
+    pub sender: Option<CharacterId>,
     /// The platform's id of the message (events only).
-    pub message_id: Option<String>,
+    pub message_id: Option<MessageId>,
     /// Milliseconds since the epoch.
     pub timestamp: Option<i64>,
     /// Free-form metadata.
@@ -167,11 +168,11 @@ struct MessageOut<'a> {
     channel_id: &'a str,
     content: &'a MessageContent,
     #[serde(skip_serializing_if = "Option::is_none")]
-    recipients: &'a Option<String>,
+    recipients: &'a Option<GroupId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    sender: &'a Option<String>,
+    sender: &'a Option<CharacterId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    message_id: &'a Option<String>,
+    message_id: &'a Option<MessageId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     timestamp: &'a Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -10,6 +10,7 @@ mod body;
 mod error;
 mod event;
 mod frame;
+mod ids;
 mod message;
 mod secret;
 mod types;
@@ -17,12 +18,13 @@ mod update;
 
 pub use action::{ActionBody, ActionKind, ButtonClick, MenuItemClick};
 pub use error::{DecodeError, DecodeErrorKind};
-pub use event::{Event, Incoming, PlatformError, Receipt, ReceiptKind, ResumeGap, UnknownEvent};
+pub use event::{ErrorEvent, Event, Incoming, Receipt, ReceiptKind, ResumeGap, UnknownEvent};
 pub use frame::{AUTH_ORIGIN, BuildError, ClickedMessage, Frame, Request, Resume, UpdatePayload, now_millis};
+pub use ids::{ChannelId, CharacterId, GroupId, MessageId, ServiceId};
 pub use message::{MessageBody, MessageContent};
 pub use secret::Secret;
 pub use types::{
-    BottomButton, Button, CanvasItem, ChannelInfo, Character, ClickArgument, Context, Dialog, Display,
-    InputComponent, InputType, MenuItem, StyleItem,
+    BottomButton, Button, CanvasItem, ChannelInfo, Character, ClickArgument, Context, Dialog, InputComponent,
+    InputType, MenuItem, StyleItem, Visibility,
 };
 pub use update::{UpdateBody, UpdateContent};

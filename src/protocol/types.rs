@@ -3,6 +3,7 @@
 //! These are plain serde structs, shared by both directions. Optional fields are skipped when
 //! absent, which matches the reference SDK's `null`s under PROTOCOL.md's rule (null = absent).
 
+use super::ids::{ChannelId, CharacterId};
 use serde::{Deserialize, Serialize};
 
 /// Free-form metadata carried in most bodies (`{}` when unused).
@@ -143,7 +144,7 @@ pub struct MenuItem {
 /// How a widget is displayed, in a [`StyleItem`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Display {
+pub enum Visibility {
     /// Shown.
     Visible,
     /// Hidden.
@@ -158,7 +159,7 @@ pub struct StyleItem {
     /// The widget (`canvas`, `button`, ...).
     pub widget: String,
     /// How it is displayed.
-    pub display: Display,
+    pub display: Visibility,
     /// Whether it is expanded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expand: Option<bool>,
@@ -185,7 +186,7 @@ pub struct CanvasItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelInfo {
     /// The channel.
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     /// Its display name.
     pub channel_name: String,
     /// Its description.
@@ -217,7 +218,7 @@ impl ClickArgument {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Character {
     /// The character id (a user's id for users).
-    pub character_id: String,
+    pub character_id: CharacterId,
     /// Display name.
     #[serde(default)]
     pub name: String,

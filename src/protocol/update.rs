@@ -3,6 +3,7 @@
 
 use super::body::BodyWire;
 use super::error::{DecodeError, join, parse};
+use super::ids::{ChannelId, GroupId};
 use super::types::{Button, CanvasItem, ChannelInfo, Context, MenuItem, StyleItem};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize, Serializer};
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpdateContent {
     /// `characters`: `{characters: <group id>}`, the characters listed in the channel.
-    Characters(String),
+    Characters(GroupId),
     /// `buttons`: the button bar.
     Buttons(Vec<Button>),
     /// `menu`: the right-click menu on messages.
@@ -59,13 +60,13 @@ impl Serialize for UpdateContent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateBody {
     /// The channel.
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     /// What is set; its subtype goes on the wire as `subtype`.
     pub content: UpdateContent,
     /// The group id of the users who see it.
-    pub recipients: Option<String>,
+    pub recipients: Option<GroupId>,
     /// The reference SDK sends `"temp"` here for buttons, style and canvas.
-    pub group_id: Option<String>,
+    pub group_id: Option<GroupId>,
     /// Free-form metadata.
     pub context: Option<Context>,
 }
@@ -76,9 +77,9 @@ struct UpdateOut<'a> {
     channel_id: &'a str,
     content: &'a UpdateContent,
     #[serde(skip_serializing_if = "Option::is_none")]
-    recipients: &'a Option<String>,
+    recipients: &'a Option<GroupId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    group_id: &'a Option<String>,
+    group_id: &'a Option<GroupId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     context: &'a Option<Context>,
 }
@@ -121,7 +122,7 @@ impl UpdateBody {
     pub(crate) fn from_wire(wire: BodyWire<'_>, path: &str) -> Result<Self, UpdateDecode> {
         #[derive(Deserialize)]
         struct Characters {
-            characters: String,
+            characters: GroupId,
         }
         let known = ["characters", "buttons", "menu", "style", "canvas", "channel_info"];
         let subtype = match wire.subtype.as_deref() {

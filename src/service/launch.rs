@@ -53,7 +53,7 @@ impl Launch {
 
     /// A configuration for another account on the same platform (a user-mode bot playing a
     /// human, say) in `channels`: the development account `<name>@local.moobius`.
-    pub fn user_config(&self, name: &str, channels: &[String]) -> Config {
+    pub fn user_config(&self, name: &str, channels: &[crate::protocol::ChannelId]) -> Config {
         let mut config = self.config.clone();
         config.account = Credentials::new(format!("{name}@local.moobius"), DEV_PASSWORD);
         config.service.service_id = None;

@@ -1,140 +1,182 @@
 //! The router actor: the runtime's handler for one service. It turns platform events into
-//! service events (group ids resolved to character ids, cached), in arrival order, and delivers
-//! each to the instance of its channel (made on first use by the factory) or to the shared one.
+//! [`ChannelEvent`]s (group ids resolved to character ids, cached) and hands each to the keeper
+//! of its channel (made on first use) or to the shared one.
+//!
+//! No head-of-line blocking: an event whose groups are not cached waits in its own channel's
+//! queue while the lookup runs, and later events of that channel wait behind it, but the other
+//! channels' events go straight through. Order within a channel is kept.
 
-use super::event::{Fetch, Message, Update};
-use super::handler::Service;
-use super::host::{Deliver, Factory, ServiceActor, ServiceEvent};
-use super::moobius::Moobius;
+use super::event::{ChannelEvent, ChatMessage, EventKind, Fetch, Update};
+use super::keeper::Keeper;
+use super::role::Role;
 use crate::client::{ClientEvent, Delivery};
 use crate::http::HttpClient;
-use crate::protocol::{ActionKind, Event, Incoming, UpdateContent};
+use crate::protocol::{ActionKind, ChannelId, CharacterId, Event, GroupId, Incoming, UpdateContent};
 use actix::prelude::*;
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
 
-/// Where a service's events go.
-pub(crate) enum Instances<S: Service> {
-    /// One instance per channel, made by the factory.
-    PerChannel { factory: Factory<S>, actors: HashMap<Arc<str>, Addr<ServiceActor<S>>> },
-    /// One instance for every channel.
-    Shared(Addr<ServiceActor<S>>),
+/// Makes the keeper of a channel.
+pub(crate) type MakeKeeper<A, R> = Box<dyn Fn(ChannelId) -> Addr<Keeper<A, R>>>;
+
+/// An event waiting in its channel's queue: ready, or waiting for its groups.
+enum Slot {
+    Ready(Box<ChannelEvent>),
+    Waiting(u64),
 }
 
-pub(crate) struct Router<S: Service> {
-    instances: Instances<S>,
-    moobius: Moobius,
+pub(crate) struct Router<A, R>
+where
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+    R: Role,
+{
+    keepers: HashMap<ChannelId, Addr<Keeper<A, R>>>,
+    shared: Option<Addr<Keeper<A, R>>>,
+    make: MakeKeeper<A, R>,
     http: Option<HttpClient>,
+    /// Channels with an event waiting for a lookup, and what queued behind it.
+    queues: HashMap<ChannelId, VecDeque<Slot>>,
+    next_ticket: u64,
 }
 
-impl<S: Service> Router<S> {
-    pub(crate) fn new(instances: Instances<S>, moobius: Moobius, http: Option<HttpClient>) -> Self {
-        Self { instances, moobius, http }
+impl<A, R> Router<A, R>
+where
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+    R: Role,
+{
+    pub(crate) fn new(make: MakeKeeper<A, R>, shared: bool, http: Option<HttpClient>) -> Self {
+        let shared = shared.then(|| make(ChannelId::default()));
+        Self { keepers: HashMap::new(), shared, make, http, queues: HashMap::new(), next_ticket: 0 }
     }
 
-    /// The instance for `channel_id`, made now if it is the channel's first event.
-    fn instance(&mut self, channel_id: &str) -> (Arc<str>, Addr<ServiceActor<S>>) {
-        match &mut self.instances {
-            Instances::Shared(addr) => (Arc::from(channel_id), addr.clone()),
-            Instances::PerChannel { factory, actors } => {
-                if let Some((key, addr)) = actors.get_key_value(channel_id) {
-                    return (Arc::clone(key), addr.clone());
-                }
-                let key: Arc<str> = Arc::from(channel_id);
-                let actor = ServiceActor::new(Arc::clone(factory), Arc::clone(&key), self.moobius.clone());
-                let addr = actor.start();
-                actors.insert(Arc::clone(&key), addr.clone());
-                (key, addr)
+    /// The keeper for `channel_id`, made now if it is the channel's first event.
+    pub(crate) fn keeper(&mut self, channel_id: &ChannelId) -> Addr<Keeper<A, R>> {
+        if let Some(shared) = &self.shared {
+            return shared.clone();
+        }
+        if let Some(keeper) = self.keepers.get(channel_id) {
+            return keeper.clone();
+        }
+        let keeper = (self.make)(channel_id.clone());
+        self.keepers.insert(channel_id.clone(), keeper.clone());
+        keeper
+    }
+
+    /// Delivers now, or behind the channel's waiting events.
+    fn deliver(&mut self, event: ChannelEvent) {
+        match self.queues.get_mut(&event.channel_id) {
+            Some(queue) => queue.push_back(Slot::Ready(Box::new(event))),
+            None => {
+                let keeper = self.keeper(&event.channel_id);
+                keeper.do_send(event);
             }
         }
     }
 
-    fn deliver(&mut self, channel_id: &str, event: ServiceEvent) {
-        let (channel_id, addr) = self.instance(channel_id);
-        addr.do_send(Deliver { channel_id, event });
-    }
-
-    /// Delivers an event that belongs to no channel to every instance.
-    fn broadcast(&self, make: impl Fn() -> ServiceEvent) {
-        match &self.instances {
-            Instances::Shared(addr) => addr.do_send(Deliver { channel_id: Arc::from(""), event: make() }),
-            Instances::PerChannel { actors, .. } => {
-                for (channel_id, addr) in actors {
-                    addr.do_send(Deliver { channel_id: Arc::clone(channel_id), event: make() });
-                }
+    /// Delivers the ready events at the head of a channel's queue.
+    fn flush(&mut self, channel_id: &ChannelId) {
+        let Some(queue) = self.queues.get_mut(channel_id) else { return };
+        let mut ready = Vec::new();
+        while let Some(Slot::Ready(_)) = queue.front() {
+            if let Some(Slot::Ready(event)) = queue.pop_front() {
+                ready.push(*event);
             }
+        }
+        if queue.is_empty() {
+            self.queues.remove(channel_id);
+        }
+        let keeper = self.keeper(channel_id);
+        for event in ready {
+            keeper.do_send(event);
         }
     }
 
-    /// Starts the instances of `channels` now (so `on_start` runs at start-up).
-    pub(crate) fn warm_up(&mut self, channels: &[String]) {
+    /// An event about the connection: to every channel, each in its order.
+    fn broadcast(&mut self, kind: EventKind) {
+        if self.shared.is_some() {
+            return self.deliver(ChannelEvent { channel_id: ChannelId::default(), kind });
+        }
+        let channels: Vec<ChannelId> = self.keepers.keys().cloned().collect();
+        for channel_id in channels {
+            self.deliver(ChannelEvent { channel_id, kind: kind.clone() });
+        }
+    }
+
+    /// Starts the keepers of `channels` now (so each actor starts at start-up).
+    pub(crate) fn warm_up(&mut self, channels: &[ChannelId]) {
         for channel in channels {
-            self.instance(channel);
-        }
-    }
-
-    fn route(&mut self, event: Event, recipients: Vec<String>, characters: Vec<String>) {
-        match event {
-            Event::MessageUp(body) => {
-                let message = Message::from_body(body, recipients);
-                let channel = message.channel_id.clone();
-                self.deliver(&channel, ServiceEvent::MessageUp(message));
-            }
-            Event::MessageDown(body) => {
-                let message = Message::from_body(body, recipients);
-                let channel = message.channel_id.clone();
-                self.deliver(&channel, ServiceEvent::MessageDown(message));
-            }
-            Event::Update(body) => {
-                let update = Update::from_body(body, recipients, characters);
-                let channel = update.channel_id.clone();
-                self.deliver(&channel, ServiceEvent::Update(update));
-            }
-            Event::Action(action) => {
-                let user = action.sender.unwrap_or_default();
-                let event = match action.kind {
-                    ActionKind::Join | ActionKind::JoinChannel => ServiceEvent::Join(user),
-                    ActionKind::Leave | ActionKind::LeaveChannel => ServiceEvent::Leave(user),
-                    ActionKind::Refresh => ServiceEvent::Refresh(user),
-                    ActionKind::FetchCharacters => ServiceEvent::Fetch(user, Fetch::Characters),
-                    ActionKind::FetchButtons => ServiceEvent::Fetch(user, Fetch::Buttons),
-                    ActionKind::FetchCanvas => ServiceEvent::Fetch(user, Fetch::Canvas),
-                    ActionKind::FetchStyle => ServiceEvent::Fetch(user, Fetch::Style),
-                    ActionKind::FetchMenu => ServiceEvent::Fetch(user, Fetch::Menu),
-                    ActionKind::FetchChannelInfo => ServiceEvent::Fetch(user, Fetch::ChannelInfo),
-                    ActionKind::ButtonClick(click) => ServiceEvent::ButtonClick(user, click),
-                    ActionKind::MenuItemClick(click) => ServiceEvent::MenuItemClick(user, click),
-                };
-                self.deliver(&action.channel_id, event);
-            }
-            Event::Unknown(unknown) => self.broadcast(|| ServiceEvent::Unknown(unknown.clone())),
-            Event::PlatformError(error) => log::error!("platform error: {}", error.message),
-            Event::Receipt(_) | Event::ResumeGap(_) => {}
+            self.keeper(channel);
         }
     }
 }
 
-impl<S: Service> Actor for Router<S> {
-    type Context = Context<Self>;
+/// The channel event of a platform event, given its resolved groups.
+fn convert(event: Event, recipients: Vec<CharacterId>, characters: Vec<CharacterId>) -> Option<ChannelEvent> {
+    let (channel_id, kind) = match event {
+        Event::MessageUp(body) => {
+            let message = ChatMessage::from_body(body, recipients);
+            (message.channel_id.clone(), EventKind::MessageUp(message))
+        }
+        Event::MessageDown(body) => {
+            let message = ChatMessage::from_body(body, recipients);
+            (message.channel_id.clone(), EventKind::MessageDown(message))
+        }
+        Event::Update(body) => {
+            let update = Update::from_body(body, recipients, characters);
+            (update.channel_id.clone(), EventKind::Update(update))
+        }
+        Event::Action(action) => {
+            let user = action.sender.unwrap_or_default();
+            let kind = match action.kind {
+                ActionKind::Join | ActionKind::JoinChannel => EventKind::Join(user),
+                ActionKind::Leave | ActionKind::LeaveChannel => EventKind::Leave(user),
+                ActionKind::Refresh => EventKind::Refresh(user),
+                ActionKind::FetchCharacters => EventKind::Fetch(user, Fetch::Characters),
+                ActionKind::FetchButtons => EventKind::Fetch(user, Fetch::Buttons),
+                ActionKind::FetchCanvas => EventKind::Fetch(user, Fetch::Canvas),
+                ActionKind::FetchStyle => EventKind::Fetch(user, Fetch::Style),
+                ActionKind::FetchMenu => EventKind::Fetch(user, Fetch::Menu),
+                ActionKind::FetchChannelInfo => EventKind::Fetch(user, Fetch::ChannelInfo),
+                ActionKind::ButtonClick(click) => EventKind::ButtonClick(user, click),
+                ActionKind::MenuItemClick(click) => EventKind::MenuItemClick(user, click),
+            };
+            (action.channel_id, kind)
+        }
+        Event::Error(error) => {
+            log::error!("platform error: {}", error.message);
+            return None;
+        }
+        Event::Unknown(_) | Event::Receipt(_) | Event::ResumeGap(_) => return None,
+    };
+    Some(ChannelEvent { channel_id, kind })
 }
 
 /// The group ids an event names: its recipients, and the characters of a characters update.
-fn groups_of(event: &Event) -> (Option<&str>, Option<&str>) {
+fn groups_of(event: &Event) -> (Option<&GroupId>, Option<&GroupId>) {
     match event {
-        Event::MessageUp(body) | Event::MessageDown(body) => (body.recipients.as_deref(), None),
+        Event::MessageUp(body) | Event::MessageDown(body) => (body.recipients.as_ref(), None),
         Event::Update(body) => {
             let characters = match &body.content {
-                UpdateContent::Characters(group) => Some(group.as_str()),
+                UpdateContent::Characters(group) => Some(group),
                 _ => None,
             };
-            (body.recipients.as_deref(), characters)
+            (body.recipients.as_ref(), characters)
         }
         _ => (None, None),
     }
 }
 
+/// The channel an event belongs to.
+fn channel_of(event: &Event) -> Option<&ChannelId> {
+    match event {
+        Event::MessageUp(body) | Event::MessageDown(body) => Some(&body.channel_id),
+        Event::Update(body) => Some(&body.channel_id),
+        Event::Action(action) => Some(&action.channel_id),
+        _ => None,
+    }
+}
+
 /// The members of `group` (none when there is no group, or it cannot be resolved).
-async fn resolve(http: &HttpClient, group: Option<String>) -> Vec<String> {
+async fn resolve(http: &HttpClient, group: Option<GroupId>) -> Vec<CharacterId> {
     let Some(group) = group else { return Vec::new() };
     match http.group_members(&group).await {
         Ok(members) => members.to_vec(),
@@ -147,79 +189,116 @@ async fn resolve(http: &HttpClient, group: Option<String>) -> Vec<String> {
     }
 }
 
-impl<S: Service> Handler<Delivery> for Router<S> {
+impl<A, R> Actor for Router<A, R>
+where
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+    R: Role,
+{
+    type Context = Context<Self>;
+}
+
+impl<A, R> Handler<Delivery> for Router<A, R>
+where
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+    R: Role,
+{
     type Result = ();
 
     fn handle(&mut self, Delivery(event): Delivery, ctx: &mut Context<Self>) {
-        // The router is usually the runtime's only handler: then the event is taken, not copied.
-        let event = match Arc::try_unwrap(event) {
-            Ok(event) => event,
-            Err(shared) => match clone_event(&shared) {
-                Some(event) => event,
-                None => return log::warn!("{shared:?}"),
-            },
-        };
-        let incoming = match event {
+        let incoming = match &*event {
             ClientEvent::Platform(incoming) => incoming,
-            ClientEvent::Lifecycle(change) => {
-                return self.broadcast(|| ServiceEvent::Connection(change.clone()));
-            }
-            ClientEvent::Refused(refusal) => {
-                return self.broadcast(|| ServiceEvent::Refused(refusal.clone()));
-            }
-            ClientEvent::ResumeGap(gap) => return self.broadcast(|| ServiceEvent::ResumeGap(gap)),
+            ClientEvent::Lifecycle(change) => return self.broadcast(EventKind::Connection(change.clone())),
+            ClientEvent::Refused(refusal) => return self.broadcast(EventKind::Refused(refusal.clone())),
+            ClientEvent::ResumeGap(gap) => return self.broadcast(EventKind::ResumeGap(*gap)),
             ClientEvent::Error(error) => return log::warn!("{error}"),
         };
-        let Incoming { event, .. } = incoming;
-        let Some(http) = self.http.as_ref() else { return self.route(event, Vec::new(), Vec::new()) };
+        if let Event::Unknown(unknown) = &incoming.event {
+            return self.broadcast(EventKind::Unknown(unknown.clone()));
+        }
+        // The router is usually the runtime's only handler: then the event is taken, not copied.
+        let Incoming { event, .. } = match std::sync::Arc::try_unwrap(event) {
+            Ok(ClientEvent::Platform(incoming)) => incoming,
+            Ok(_) => return,
+            Err(shared) => match &*shared {
+                ClientEvent::Platform(incoming) => incoming.clone(),
+                _ => return,
+            },
+        };
+        let Some(http) = self.http.as_ref() else {
+            if let Some(event) = convert(event, Vec::new(), Vec::new()) {
+                self.deliver(event);
+            }
+            return;
+        };
         let (recipients, characters) = groups_of(&event);
-        let cached = |group: Option<&str>| match group {
+        let cached = |group: Option<&GroupId>| match group {
             None => Some(Vec::new()),
             Some(group) => http.cached_group_members(group).map(|members| members.to_vec()),
         };
         if let (Some(to), Some(listed)) = (cached(recipients), cached(characters)) {
-            return self.route(event, to, listed);
+            if let Some(event) = convert(event, to, listed) {
+                self.deliver(event);
+            }
+            return;
         }
-        let (recipients, characters) = (recipients.map(str::to_owned), characters.map(str::to_owned));
+        let Some(channel_id) = channel_of(&event).cloned() else { return };
+        let (recipients, characters) = (recipients.cloned(), characters.cloned());
         let http = http.clone();
-        // `wait` holds later events until this one's groups are resolved, so order is kept.
-        ctx.wait(
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        self.queues.entry(channel_id.clone()).or_default().push_back(Slot::Waiting(ticket));
+        // `spawn`, not `wait`: the other channels' events go on while this lookup runs.
+        ctx.spawn(
             async move { (resolve(&http, recipients).await, resolve(&http, characters).await) }
                 .into_actor(self)
-                .map(move |(to, listed), router, _| router.route(event, to, listed)),
+                .map(move |(to, listed), router, _| {
+                    if let Some(queue) = router.queues.get_mut(&channel_id) {
+                        let converted = convert(event, to, listed);
+                        if let Some(position) =
+                            queue.iter().position(|slot| matches!(slot, Slot::Waiting(t) if *t == ticket))
+                        {
+                            match converted {
+                                Some(event) => queue[position] = Slot::Ready(Box::new(event)),
+                                None => {
+                                    queue.remove(position);
+                                }
+                            }
+                        }
+                    }
+                    router.flush(&channel_id);
+                }),
         );
     }
 }
 
-/// A copy of a shared event; `None` for errors, which the router only logs.
-fn clone_event(event: &ClientEvent) -> Option<ClientEvent> {
-    Some(match event {
-        ClientEvent::Platform(incoming) => ClientEvent::Platform(incoming.clone()),
-        ClientEvent::Refused(refusal) => ClientEvent::Refused(refusal.clone()),
-        ClientEvent::ResumeGap(gap) => ClientEvent::ResumeGap(*gap),
-        ClientEvent::Lifecycle(change) => ClientEvent::Lifecycle(change.clone()),
-        _ => return None,
-    })
-}
+/// Asks the router for the keeper of a channel (the shared one in shared mode).
+pub(crate) struct KeeperOf<A, R>(pub(crate) ChannelId, std::marker::PhantomData<fn() -> (A, R)>);
 
-/// Asks the router for the instance of a channel (made now if needed; the shared one in shared
-/// mode).
-pub(crate) struct InstanceOf<S: Service>(String, std::marker::PhantomData<fn() -> S>);
-
-impl<S: Service> InstanceOf<S> {
-    pub(crate) fn new(channel_id: &str) -> Self {
-        Self(channel_id.to_owned(), std::marker::PhantomData)
+impl<A, R> KeeperOf<A, R> {
+    pub(crate) fn new(channel_id: ChannelId) -> Self {
+        Self(channel_id, std::marker::PhantomData)
     }
 }
 
-impl<S: Service> actix::Message for InstanceOf<S> {
-    type Result = Addr<ServiceActor<S>>;
+impl<A, R> actix::Message for KeeperOf<A, R>
+where
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+    R: Role,
+{
+    type Result = Option<Addr<Keeper<A, R>>>;
 }
 
-impl<S: Service> Handler<InstanceOf<S>> for Router<S> {
-    type Result = MessageResult<InstanceOf<S>>;
+impl<A, R> Handler<KeeperOf<A, R>> for Router<A, R>
+where
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+    R: Role,
+{
+    type Result = MessageResult<KeeperOf<A, R>>;
 
-    fn handle(&mut self, InstanceOf(channel_id, _): InstanceOf<S>, _ctx: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.instance(&channel_id).1)
+    fn handle(&mut self, KeeperOf(channel_id, _): KeeperOf<A, R>, _ctx: &mut Context<Self>) -> Self::Result {
+        MessageResult(match &self.shared {
+            Some(shared) => Some(shared.clone()),
+            None => self.keepers.get(&channel_id).cloned(),
+        })
     }
 }

@@ -1,73 +1,128 @@
-//! Starting services: sign in, create and bind what the configuration lacks, start the client
-//! runtime, the router, the outbox and the service instances; and the wand, which runs several
-//! services in one actix `System` and stops them all gracefully on Ctrl-C or SIGTERM.
+//! Starting a service: sign in, create and bind what the configuration lacks, start the client
+//! runtime, the router, the outbox and a supervised actor per channel; and the handle the program
+//! keeps to reach them.
 
+use super::callback::{Service, ServiceActor};
+use super::channel::Channel;
 use super::error::{ServiceError, ServiceErrorKind};
-use super::handler::Service;
-use super::host::{Cast, Factory, ServiceActor, Spell};
-use super::moobius::Moobius;
-use super::outbox::{Outbox, Role};
-use super::router::{InstanceOf, Instances, Router};
+use super::event::ChannelEvent;
+use super::keeper::{Board, ChannelError, ChannelStatus, Factory, Keeper, Relay, Supervision};
+use super::outbox::{Outbox, Speaker};
+use super::restart::RestartPolicy;
+use super::role::{AsService, AsUser, Role};
+use super::router::{KeeperOf, Router};
 use crate::client::{
     Client, ClientConfig, ClientConfigBuilder, ConnectionState, HandlerSpec, Identity, Runtime,
     ShutdownReport,
 };
 use crate::config::{Config, Created, bind_channels, ensure_service_and_channels};
 use crate::http::{HttpClient, TokenRenewal, TokenTimings};
+use crate::protocol::{ChannelId, CharacterId, ServiceId};
 use actix::prelude::*;
+use std::rc::Rc;
 use std::sync::Arc;
+use tokio::sync::broadcast;
 
 type Tune = Box<dyn FnOnce(ClientConfigBuilder) -> ClientConfigBuilder>;
 
-/// Describes a service (or a user-mode bot) to start: its configuration, the factory of its
-/// instances, and how its events are spread over them.
+/// Describes a service (`R` = [`AsService`]) or user-mode bot ([`AsUser`]) to start: its
+/// configuration, the factory of its channel actors `A`, and how they are supervised.
 ///
 /// # Examples
+/// The actor form: the factory gets each channel's [`Channel`] handle.
 /// ```no_run
-/// use moobius::config::Config;
-/// use moobius::service::{Service, ServiceBuilder};
+/// use actix::prelude::*;
+/// use moobius::prelude::*;
 ///
-/// struct Zero;
-/// impl Service for Zero {}
+/// struct Echo { channel: Channel<AsService> }
+///
+/// impl Actor for Echo { type Context = Context<Self>; }
+///
+/// impl Handler<ChannelEvent> for Echo {
+///     type Result = HandlerResult;
+///     fn handle(&mut self, event: ChannelEvent, _ctx: &mut Context<Self>) -> HandlerResult {
+///         if let EventKind::MessageUp(message) = event.kind {
+///             self.channel.do_send(SendMessage::new(event.channel_id, message.content, message.sender));
+///         }
+///         Ok(())
+///     }
+/// }
 ///
 /// # #[actix::main] async fn main() -> Result<(), moobius::service::ServiceError> {
-/// let running = ServiceBuilder::new(Config::from_env()?, |_channel| Zero).start().await?;
+/// let config = moobius::config::Config::from_env()?;
+/// let running = ServiceBuilder::actor(config, |channel| Echo { channel }).start().await?;
 /// running.handle().ready().await?;
-/// println!("ready: service {} on channels {}", running.handle().service_id(), running.handle().channels().join(","));
 /// # Ok(()) }
 /// ```
-pub struct ServiceBuilder<S: Service> {
+pub struct ServiceBuilder<R, A>
+where
+    R: Role,
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+{
     config: Config,
-    factory: Factory<S>,
+    factory: Factory<A, R>,
     shared: bool,
-    user_mode: bool,
     tune: Option<Tune>,
     http: Option<HttpClient>,
+    policy: RestartPolicy,
 }
 
-impl<S: Service> std::fmt::Debug for ServiceBuilder<S> {
+impl<R, A> std::fmt::Debug for ServiceBuilder<R, A>
+where
+    R: Role,
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+{
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServiceBuilder")
+            .field("role", &R::NAME)
             .field("config", &self.config)
             .field("shared", &self.shared)
-            .field("user_mode", &self.user_mode)
+            .field("policy", &self.policy)
             .finish_non_exhaustive()
     }
 }
 
-impl<S: Service> ServiceBuilder<S> {
-    /// A service: `factory` makes the instance of each channel (given the channel id).
-    pub fn new(config: Config, factory: impl Fn(&str) -> S + 'static) -> Self {
-        Self { config, factory: Arc::new(factory), shared: false, user_mode: false, tune: None, http: None }
+impl<A: Actor<Context = Context<A>> + Handler<ChannelEvent>> ServiceBuilder<AsService, A> {
+    /// A service whose channel actors `factory` makes (one per channel, given its handle).
+    pub fn actor(config: Config, factory: impl Fn(Channel<AsService>) -> A + 'static) -> Self {
+        Self::with_factory(config, Rc::new(factory))
     }
+}
 
-    /// A user-mode bot (logs in with `user_login`, receives `message_down` and `update`).
-    pub fn user(mut config: Config, factory: impl Fn(&str) -> S + 'static) -> Self {
+impl<A: Actor<Context = Context<A>> + Handler<ChannelEvent>> ServiceBuilder<AsUser, A> {
+    /// A user-mode bot whose channel actors `factory` makes (logs in with `user_login`, receives
+    /// `message_down` and `update`).
+    pub fn user_actor(mut config: Config, factory: impl Fn(Channel<AsUser>) -> A + 'static) -> Self {
         config.service.service_mode = false;
-        Self { user_mode: true, ..Self::new(config, factory) }
+        Self::with_factory(config, Rc::new(factory))
+    }
+}
+
+impl<S: Service<AsService>> ServiceBuilder<AsService, ServiceActor<S, AsService>> {
+    /// A service written as [`Service`] callbacks: `factory` makes the state of each channel.
+    pub fn new(config: Config, factory: impl Fn(&ChannelId) -> S + 'static) -> Self {
+        Self::actor(config, move |channel| ServiceActor::new(factory(channel.id()), channel))
+    }
+}
+
+impl<S: Service<AsUser>> ServiceBuilder<AsUser, ServiceActor<S, AsUser>> {
+    /// A user-mode bot written as [`Service<AsUser>`] callbacks.
+    pub fn user(config: Config, factory: impl Fn(&ChannelId) -> S + 'static) -> Self {
+        Self::user_actor(config, move |channel| ServiceActor::new(factory(channel.id()), channel))
+    }
+}
+
+impl<R, A> ServiceBuilder<R, A>
+where
+    R: Role,
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+{
+    fn with_factory(config: Config, factory: Factory<A, R>) -> Self {
+        Self { config, factory, shared: false, tune: None, http: None, policy: RestartPolicy::default() }
     }
 
-    /// One instance for all channels instead of one per channel (the factory is called with "").
+    /// One actor for all channels instead of one per channel (its [`Channel::id`] is empty; each
+    /// event names its channel).
     pub fn shared(mut self) -> Self {
         self.shared = true;
         self
@@ -85,15 +140,22 @@ impl<S: Service> ServiceBuilder<S> {
         self
     }
 
+    /// How failing channel actors are restarted (default: [`RestartPolicy::default`]).
+    pub fn restart_policy(mut self, policy: RestartPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// Signs in, creates the service and a channel if the configuration has none (reported by
-    /// [`ServiceHandle::created`]), binds the channels, and starts the runtime and the instances.
-    /// Must run inside an actix `System`.
+    /// [`ServiceHandle::created`]), binds the channels, and starts the runtime and the channel
+    /// actors. Must run inside an actix `System`.
     ///
     /// # Errors
     /// [`ServiceError`]: the sign-in or another start-up HTTP call failed, or the runtime's
     /// configuration was refused.
-    pub async fn start(self) -> Result<Running<S>, ServiceError> {
-        let Self { mut config, factory, shared, user_mode, tune, http } = self;
+    pub async fn start(self) -> Result<Running<R, A>, ServiceError> {
+        let Self { mut config, factory, shared, tune, http, policy } = self;
+        let user_mode = !config.service.service_mode;
         let http = match http {
             Some(http) => http,
             None => HttpClient::builder(config.service.http_server_uri.clone())
@@ -104,9 +166,9 @@ impl<S: Service> ServiceBuilder<S> {
             http.sign_in().await?;
         }
         let created = ensure_service_and_channels(&http, &mut config).await?;
-        let (role, identity) = if user_mode {
+        let (speaker, identity) = if user_mode {
             let user_id = http.user_info().await?.user_id;
-            (Role::User { user_id }, Identity::User)
+            (Speaker::User(user_id), Identity::User)
         } else {
             let bound = bind_channels(&http, &config.service).await?;
             for (channel, holder) in &bound.skipped {
@@ -117,7 +179,7 @@ impl<S: Service> ServiceBuilder<S> {
             }
             config.service.channels = bound.channels;
             let service_id = config.service.service_id.clone().unwrap_or_default();
-            (Role::Service { service_id: service_id.clone() }, Identity::service(service_id))
+            (Speaker::Service(service_id.clone()), Identity::service(service_id))
         };
         let renewal = http.spawn_token_renewal(TokenTimings::default());
         let mut builder =
@@ -127,44 +189,61 @@ impl<S: Service> ServiceBuilder<S> {
         }
         let client_config = builder.build()?;
 
-        let router_ctx = Context::<Router<S>>::new();
+        let router_ctx = Context::<Router<A, R>>::new();
         let router = router_ctx.address();
         let runtime = Runtime::start(client_config, vec![HandlerSpec::recipient(router.clone().recipient())]);
         let client = runtime.client();
-        let outbox = Outbox::new(role.clone(), client.clone(), Some(http.clone())).start();
-        let moobius = Moobius::new(role, outbox, client.clone(), Some(http.share()));
-        let channels = config.service.channels.clone();
-        let instances = if shared {
-            Instances::Shared(ServiceActor::new(factory, Arc::from(""), moobius.clone()).start())
-        } else {
-            Instances::PerChannel { factory, actors: Default::default() }
+        let me = R::id_from(match &speaker {
+            Speaker::Service(id) => id.as_str(),
+            Speaker::User(id) => id.as_str(),
+        });
+        let outbox = Outbox::<R>::new(speaker, client.clone(), Some(http.clone())).start();
+        let template = Channel::new(ChannelId::default(), me.clone(), outbox.clone(), Some(http.clone()));
+        let board = Board::new();
+        let make = {
+            let board = Arc::clone(&board);
+            Box::new(move |channel_id: ChannelId| {
+                let channel = template.clone().kept_id(channel_id);
+                Keeper::new(channel, Rc::clone(&factory), policy, Arc::clone(&board)).start()
+            })
         };
-        let mut routing = Router::new(instances, moobius.clone(), Some(http));
+        let channels = config.service.channels.clone();
+        let mut routing = Router::new(make, shared, Some(http.clone()));
         routing.warm_up(&channels);
         router_ctx.run(routing);
-        let id = moobius.service_id().or(moobius.user_id()).unwrap_or_default().to_owned();
-        let handle =
-            ServiceHandle { inner: Arc::new(HandleInner { id, channels, created, moobius, client, router }) };
-        Ok(Running { handle, runtime, _renewal: renewal })
+        let inner = HandleInner { me, channels, created, outbox, client, router, board, http };
+        Ok(Running { handle: ServiceHandle { inner: Rc::new(inner) }, runtime, _renewal: renewal })
     }
 }
 
 /// A started service: its [`ServiceHandle`], and the runtime to shut down.
-pub struct Running<S: Service> {
-    handle: ServiceHandle<S>,
+pub struct Running<R, A>
+where
+    R: Role,
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+{
+    handle: ServiceHandle<R, A>,
     runtime: Runtime,
     _renewal: TokenRenewal,
 }
 
-impl<S: Service> std::fmt::Debug for Running<S> {
+impl<R, A> std::fmt::Debug for Running<R, A>
+where
+    R: Role,
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+{
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Running").field("handle", &self.handle).finish_non_exhaustive()
     }
 }
 
-impl<S: Service> Running<S> {
+impl<R, A> Running<R, A>
+where
+    R: Role,
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+{
     /// The handle to reach the service.
-    pub fn handle(&self) -> &ServiceHandle<S> {
+    pub fn handle(&self) -> &ServiceHandle<R, A> {
         &self.handle
     }
 
@@ -175,44 +254,82 @@ impl<S: Service> Running<S> {
     }
 }
 
-struct HandleInner<S: Service> {
-    id: String,
-    channels: Vec<String>,
+struct HandleInner<R, A>
+where
+    R: Role,
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+{
+    me: R::Id,
+    channels: Vec<ChannelId>,
     created: Created,
-    moobius: Moobius,
+    outbox: Addr<Outbox<R>>,
     client: Client,
-    router: Addr<Router<S>>,
+    router: Addr<Router<A, R>>,
+    board: Arc<Board>,
+    http: HttpClient,
 }
 
-/// Reaches a running service: its ids, its action handle, its instances (to send them the
-/// program's own messages). Cheap to clone.
-pub struct ServiceHandle<S: Service> {
-    inner: Arc<HandleInner<S>>,
+/// Reaches a running service (`ServiceHandle<AsService, A>`) or user-mode bot
+/// (`ServiceHandle<AsUser, A>`): its ids, its actions' address (typed by role), its channel
+/// actors (to send them the program's own messages), and their supervision. Cheap to clone.
+pub struct ServiceHandle<R, A>
+where
+    R: Role,
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+{
+    inner: Rc<HandleInner<R, A>>,
 }
 
-impl<S: Service> Clone for ServiceHandle<S> {
+impl<R, A> Clone for ServiceHandle<R, A>
+where
+    R: Role,
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+{
     fn clone(&self) -> Self {
-        Self { inner: Arc::clone(&self.inner) }
+        Self { inner: Rc::clone(&self.inner) }
     }
 }
 
-impl<S: Service> std::fmt::Debug for ServiceHandle<S> {
+impl<R, A> std::fmt::Debug for ServiceHandle<R, A>
+where
+    R: Role,
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+{
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServiceHandle")
-            .field("id", &self.inner.id)
+            .field("role", &R::NAME)
+            .field("me", &self.inner.me)
             .field("channels", &self.inner.channels)
             .finish_non_exhaustive()
     }
 }
 
-impl<S: Service> ServiceHandle<S> {
-    /// The service id (service mode) or the user id (user mode).
-    pub fn service_id(&self) -> &str {
-        &self.inner.id
+impl<A: Actor<Context = Context<A>> + Handler<ChannelEvent>> ServiceHandle<AsService, A> {
+    /// The service id.
+    pub fn service_id(&self) -> &ServiceId {
+        &self.inner.me
+    }
+}
+
+impl<A: Actor<Context = Context<A>> + Handler<ChannelEvent>> ServiceHandle<AsUser, A> {
+    /// The user id (the user's character id).
+    pub fn user_id(&self) -> &CharacterId {
+        &self.inner.me
+    }
+}
+
+impl<R, A> ServiceHandle<R, A>
+where
+    R: Role,
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+{
+    /// Who this service speaks as: its service id, or the user's character id.
+    pub fn me(&self) -> &R::Id {
+        &self.inner.me
     }
 
     /// The channels this service was started on.
-    pub fn channels(&self) -> &[String] {
+    pub fn channels(&self) -> &[ChannelId] {
         &self.inner.channels
     }
 
@@ -221,14 +338,29 @@ impl<S: Service> ServiceHandle<S> {
         &self.inner.created
     }
 
-    /// The action handle.
-    pub fn moobius(&self) -> &Moobius {
-        &self.inner.moobius
+    /// The address the role's actions go to.
+    pub fn actions(&self) -> &Addr<Outbox<R>> {
+        &self.inner.outbox
     }
 
     /// The runtime's client (state, latency, counters).
     pub fn client(&self) -> &Client {
         &self.inner.client
+    }
+
+    /// The HTTP API session the service signed in with (profiles, agents, members, groups).
+    pub fn http(&self) -> Option<&HttpClient> {
+        Some(&self.inner.http)
+    }
+
+    /// How the actor of `channel_id` fares (`None` before its first failure: it is running).
+    pub fn status(&self, channel_id: &ChannelId) -> Option<ChannelStatus> {
+        self.inner.board.status(channel_id)
+    }
+
+    /// What the supervisors of this service's channel actors do (restarts, stops), from now on.
+    pub fn supervision(&self) -> broadcast::Receiver<Supervision> {
+        self.inner.board.watch()
     }
 
     /// Waits until the connection is logged in.
@@ -252,18 +384,22 @@ impl<S: Service> ServiceHandle<S> {
         Err(ServiceErrorKind::Stopped { reason }.into())
     }
 
-    /// Sends the program's message `spell` to the instance of `channel_id` (or to the shared
-    /// instance) and returns its answer; `None` when the instance failed on it.
+    /// Sends the program's own message to the actor of `channel_id` (the shared actor in shared
+    /// mode) and returns its answer.
     ///
     /// # Errors
-    /// [`MailboxError`] when the service is gone.
-    pub async fn cast<M>(&self, channel_id: &str, spell: M) -> Result<Option<M::Result>, MailboxError>
+    /// [`ChannelError`]: no such channel, its actor is restarting or stopped, or it failed on the
+    /// message.
+    pub async fn send<M>(&self, channel_id: &ChannelId, message: M) -> Result<M::Result, ChannelError>
     where
-        S: Spell<M>,
+        A: Handler<M>,
         M: actix::Message + Send + 'static,
         M::Result: Send + 'static,
     {
-        let instance = self.inner.router.send(InstanceOf::new(channel_id)).await?;
-        instance.send(Cast(spell)).await
+        let unknown = || ChannelError::Unknown(channel_id.clone());
+        let keeper =
+            self.inner.router.send(KeeperOf::new(channel_id.clone())).await.map_err(|_| unknown())?;
+        let keeper = keeper.ok_or_else(unknown)?;
+        keeper.send(Relay(message)).await.map_err(|_| unknown())?
     }
 }

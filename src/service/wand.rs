@@ -2,9 +2,11 @@
 //! `System`, stopped together and gracefully on Ctrl-C or SIGTERM.
 
 use super::error::ServiceError;
-use super::handler::Service;
+use super::event::ChannelEvent;
+use super::role::Role;
 use super::runner::{ServiceBuilder, ServiceHandle};
 use crate::client::ShutdownReport;
+use actix::prelude::*;
 use futures_util::future::{LocalBoxFuture, join_all};
 
 type Stop = Box<dyn FnOnce() -> LocalBoxFuture<'static, (String, ShutdownReport)>>;
@@ -14,7 +16,7 @@ type Stop = Box<dyn FnOnce() -> LocalBoxFuture<'static, (String, ShutdownReport)
 /// # Examples
 /// ```no_run
 /// use moobius::config::Config;
-/// use moobius::service::{Service, ServiceBuilder, Wand};
+/// use moobius::prelude::*;
 ///
 /// struct Zero;
 /// impl Service for Zero {}
@@ -55,14 +57,18 @@ impl Wand {
     ///
     /// # Errors
     /// As [`ServiceBuilder::start`].
-    pub async fn start<S: Service>(
+    pub async fn start<R, A>(
         &mut self,
-        builder: ServiceBuilder<S>,
-    ) -> Result<ServiceHandle<S>, ServiceError> {
+        builder: ServiceBuilder<R, A>,
+    ) -> Result<ServiceHandle<R, A>, ServiceError>
+    where
+        R: Role,
+        A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+    {
         self.signal.get_or_insert_with(ShutdownSignal::install);
         let running = builder.start().await?;
         let handle = running.handle().clone();
-        let id = handle.service_id().to_owned();
+        let id = handle.me().to_string();
         self.stops.push(Box::new(move || Box::pin(async move { (id, running.shutdown().await) })));
         Ok(handle)
     }

@@ -10,7 +10,7 @@ use moobius::client::{
     ClientConfig, ClientConfigBuilder, ClientEvent, HandlerSpec, Identity, Lifecycle, Runtime,
 };
 use moobius::platform::PlatformHandle;
-use moobius::protocol::{Event, Frame, MessageContent, Secret};
+use moobius::protocol::{ChannelId, CharacterId, Event, Frame, GroupId, MessageContent, Secret, ServiceId};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -34,20 +34,26 @@ pub fn fast(url: &str, identity: Identity, token: &str) -> ClientConfigBuilder {
 pub struct World {
     pub owner: Account,
     pub user: Account,
-    pub service_id: String,
-    pub channel_id: String,
+    pub service_id: ServiceId,
+    pub channel_id: ChannelId,
     /// A service group holding the user.
-    pub user_group: String,
+    pub user_group: GroupId,
     /// An agent of the service, to speak as.
-    pub agent: String,
+    pub agent: CharacterId,
 }
 
 impl World {
     /// A text `message_down` from the service's agent to the user's group.
     pub fn say(&self, text: impl Into<String>) -> Frame {
         let content = MessageContent::text(text);
-        Frame::message_down(&self.service_id, &self.channel_id, content, &self.user_group, &self.agent)
-            .expect("the user's group is not empty")
+        Frame::message_down(
+            self.service_id.clone(),
+            self.channel_id.clone(),
+            content,
+            self.user_group.clone(),
+            self.agent.clone(),
+        )
+        .expect("the user's group is not empty")
     }
 }
 
@@ -60,7 +66,7 @@ pub async fn world(platform: &PlatformHandle) -> World {
     common::bind(platform, &owner.token, &service_id, &channel_id).await;
     let user = common::sign_in(platform, "alice", "alice-password").await;
     let mut user_ws = common::login_user(platform, &user.token).await;
-    let receipt = user_ws.request(Frame::join_channel(&user.user_id, &channel_id)).await;
+    let receipt = user_ws.request(Frame::join_channel(user.user_id.clone(), channel_id.clone())).await;
     assert!(receipt.status, "join refused: {:?}", receipt.reason());
     drop(user_ws);
     let user_group = common::create_group(platform, &owner.token, &[&user.user_id]).await;

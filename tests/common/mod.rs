@@ -19,7 +19,9 @@
 use awc::ws;
 use futures_util::{SinkExt as _, StreamExt as _};
 use moobius::platform::{LocalPlatform, PlatformConfig, PlatformHandle};
-use moobius::protocol::{Event, Frame, Incoming, Receipt, Request};
+use moobius::protocol::{
+    ChannelId, CharacterId, Event, Frame, GroupId, Incoming, Receipt, Request, ServiceId,
+};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -100,7 +102,7 @@ pub struct Account {
     pub username: String,
     pub token: String,
     pub refresh_token: String,
-    pub user_id: String,
+    pub user_id: CharacterId,
 }
 
 /// Signs in (the first sign-in creates the account) and reads the user id from `/user/info`.
@@ -112,23 +114,23 @@ pub async fn sign_in(platform: &PlatformHandle, username: &str, password: &str) 
     let refresh_token =
         result["AuthenticationResult"]["RefreshToken"].as_str().expect("a refresh token").to_owned();
     let info = data(http_get(platform, "/user/info", Some(&token)).await);
-    let user_id = info["user_id"].as_str().expect("a user id").to_owned();
+    let user_id = info["user_id"].as_str().expect("a user id").into();
     Account { username: username.to_owned(), token, refresh_token, user_id }
 }
 
 /// Creates a service owned by `token`'s account.
-pub async fn create_service(platform: &PlatformHandle, token: &str) -> String {
+pub async fn create_service(platform: &PlatformHandle, token: &str) -> ServiceId {
     let result = data(
         http_post(platform, "/service/create", Some(token), json!({"description": "test service"})).await,
     );
-    result["service_id"].as_str().expect("a service id").to_owned()
+    result["service_id"].as_str().expect("a service id").into()
 }
 
 /// Creates a channel.
-pub async fn create_channel(platform: &PlatformHandle, token: &str, name: &str) -> String {
+pub async fn create_channel(platform: &PlatformHandle, token: &str, name: &str) -> ChannelId {
     let body = json!({"channel_name": name, "context": {"channel_description": "a test channel"}});
     let result = data(http_post(platform, "/channel/create", Some(token), body).await);
-    result["channel_id"].as_str().expect("a channel id").to_owned()
+    result["channel_id"].as_str().expect("a channel id").into()
 }
 
 /// Binds `channel_id` to `service_id` (panics if refused).
@@ -145,7 +147,7 @@ pub async fn bind(platform: &PlatformHandle, token: &str, service_id: &str, chan
 }
 
 /// Creates a service group of `characters` and returns its id.
-pub async fn create_group(platform: &PlatformHandle, token: &str, characters: &[&str]) -> String {
+pub async fn create_group(platform: &PlatformHandle, token: &str, characters: &[&str]) -> GroupId {
     let result = data(
         http_post(
             platform,
@@ -155,7 +157,7 @@ pub async fn create_group(platform: &PlatformHandle, token: &str, characters: &[
         )
         .await,
     );
-    result.as_str().expect("the group id is a bare string").to_owned()
+    result.as_str().expect("the group id is a bare string").into()
 }
 
 /// Creates an agent of `service_id` and returns its character id.
@@ -164,11 +166,11 @@ pub async fn create_character(
     token: &str,
     service_id: &str,
     name: &str,
-) -> String {
+) -> CharacterId {
     let body =
         json!({"service_id": service_id, "context": {"name": name, "avatar": "", "description": "an agent"}});
     let result = data(http_post(platform, "/service/character/create", Some(token), body).await);
-    result["character_id"].as_str().expect("a character id").to_owned()
+    result["character_id"].as_str().expect("a character id").into()
 }
 
 /// How a connection ended, as the client saw it.
@@ -403,7 +405,7 @@ pub async fn login_user(platform: &PlatformHandle, token: &str) -> WsClient {
 /// Connects and logs in as service `service_id`; panics unless the login is accepted.
 pub async fn login_service(platform: &PlatformHandle, service_id: &str, token: &str) -> WsClient {
     let mut client = WsClient::connect(platform).await;
-    let receipt = client.request(Frame::service_login(service_id, token)).await;
+    let receipt = client.request(Frame::service_login(service_id.into(), token)).await;
     assert!(receipt.status, "service login refused: {:?}", receipt.reason());
     client
 }
@@ -412,10 +414,10 @@ pub async fn login_service(platform: &PlatformHandle, service_id: &str, token: &
 pub struct Scenario {
     pub owner: Account,
     pub user: Account,
-    pub service_id: String,
-    pub channel_id: String,
+    pub service_id: ServiceId,
+    pub channel_id: ChannelId,
     /// A service group holding the user.
-    pub user_group: String,
+    pub user_group: GroupId,
     /// The service's connection (it has seen the user's join).
     pub service: WsClient,
     /// The user's connection (it has joined the channel).
@@ -432,13 +434,10 @@ pub async fn scenario(platform: &PlatformHandle) -> Scenario {
     let mut service = login_service(platform, &service_id, &owner.token).await;
     let user = sign_in(platform, "alice", "alice-password").await;
     let mut user_ws = login_user(platform, &user.token).await;
-    let receipt = user_ws.request(Frame::join_channel(&user.user_id, &channel_id)).await;
+    let receipt = user_ws.request(Frame::join_channel(user.user_id.clone(), channel_id.clone())).await;
     assert!(receipt.status, "join refused: {:?}", receipt.reason());
     let join = service.next_event().await;
-    assert!(
-        matches!(&join.event, Event::Action(a) if a.sender.as_deref() == Some(&user.user_id)),
-        "{join:?}"
-    );
+    assert!(matches!(&join.event, Event::Action(a) if a.sender.as_ref() == Some(&user.user_id)), "{join:?}");
     let user_group = create_group(platform, &owner.token, &[&user.user_id]).await;
     Scenario { owner, user, service_id, channel_id, user_group, service, user_ws }
 }

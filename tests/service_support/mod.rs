@@ -9,6 +9,7 @@ use moobius::http::{Credentials, HttpClient};
 use moobius::platform::{LocalPlatform, PlatformHandle};
 use moobius::prelude::*;
 use moobius::protocol::ClickedMessage;
+use moobius::service::ServiceActor as Host;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -56,7 +57,7 @@ pub async fn config_with_channels(
 #[derive(Debug, Clone)]
 pub enum Seen {
     /// A `message_down`.
-    Message(Message),
+    Message(ChatMessage),
     /// An `update`.
     Update(Update),
 }
@@ -64,19 +65,26 @@ pub enum Seen {
 /// A user-mode service that forwards every message and update it receives.
 pub struct Human(mpsc::UnboundedSender<Seen>);
 
-impl Service for Human {
-    fn on_message_down(&mut self, message: Message, _cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+impl Service<AsUser> for Human {
+    fn on_message_down(
+        &mut self,
+        message: ChatMessage,
+        _cx: &mut ServiceContext<'_, Self, AsUser>,
+    ) -> ServiceResult {
         Ok(self.0.send(Seen::Message(message))?)
     }
 
-    fn on_update(&mut self, update: Update, _cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_update(&mut self, update: Update, _cx: &mut ServiceContext<'_, Self, AsUser>) -> ServiceResult {
         Ok(self.0.send(Seen::Update(update))?)
     }
 }
 
+/// The handle of a [`User`]'s bot.
+pub type UserHandle = ServiceHandle<AsUser, Host<Human, AsUser>>;
+
 /// A human played by a user-mode bot, and what it received, in order.
 pub struct User {
-    pub handle: ServiceHandle<Human>,
+    pub handle: UserHandle,
     seen: mpsc::UnboundedReceiver<Seen>,
     name: String,
 }
@@ -84,7 +92,12 @@ pub struct User {
 impl User {
     /// Signs in the account `<name>@test.moobius` as a user (in `channels`, not joined yet) and
     /// waits until it is logged in.
-    pub async fn start(wand: &mut Wand, platform: &PlatformHandle, name: &str, channels: &[String]) -> User {
+    pub async fn start(
+        wand: &mut Wand,
+        platform: &PlatformHandle,
+        name: &str,
+        channels: &[ChannelId],
+    ) -> User {
         let mut config = config(platform, name);
         config.service.channels = channels.to_vec();
         User::start_with(wand, config, name).await
@@ -102,33 +115,55 @@ impl User {
     }
 
     /// The user's id (its character id).
-    pub fn id(&self) -> String {
-        self.handle.service_id().to_owned()
+    pub fn id(&self) -> CharacterId {
+        self.handle.user_id().clone()
     }
 
-    pub fn moobius(&self) -> &Moobius {
-        self.handle.moobius()
+    /// The user's actions.
+    pub fn actions(&self) -> &actix::Addr<Outbox<AsUser>> {
+        self.handle.actions()
     }
 
     /// Joins `channel`.
-    pub fn join(&self, channel: &str) {
-        self.moobius().join(channel);
+    pub fn join(&self, channel: &ChannelId) {
+        self.actions().do_send(JoinChannel(channel.clone()));
     }
 
     /// Says `text` in `channel` to `service`.
-    pub fn say(&self, channel: &str, text: &str, service: &str) {
-        self.moobius().send_text(channel, text, service);
+    pub fn say(&self, channel: &ChannelId, text: &str, service: &ServiceId) {
+        self.actions().do_send(SendMessage::text(channel.clone(), text, service.as_character()));
+    }
+
+    /// Sends `content` in `channel` to `service`.
+    pub fn send(&self, channel: &ChannelId, content: MessageContent, service: &ServiceId) {
+        self.actions().do_send(SendMessage::new(channel.clone(), content, service.as_character()));
     }
 
     /// Clicks a button.
-    pub fn click(&self, channel: &str, button: &str, bottom: Option<&str>, arguments: Vec<ClickArgument>) {
-        self.moobius().click_button(channel, button, bottom.map(str::to_owned), arguments);
+    pub fn click(
+        &self,
+        channel: &ChannelId,
+        button: &str,
+        bottom: Option<&str>,
+        arguments: Vec<ClickArgument>,
+    ) {
+        let click = ButtonClick {
+            button_id: button.to_owned(),
+            bottom_button_id: bottom.map(str::to_owned),
+            arguments,
+        };
+        self.actions().do_send(ClickButton { channel_id: channel.clone(), click });
     }
 
     /// Clicks a menu item on a (text) message received before.
-    pub fn click_menu(&self, message: &Message, item: &str) {
+    pub fn click_menu(&self, message: &ChatMessage, item: &str) {
         let clicked = ClickedMessage::full(message.message_id.clone().unwrap_or_default(), &message.content);
-        self.moobius().click_menu_item(&message.channel_id, item, clicked, Vec::new());
+        self.actions().do_send(ClickMenuItem::new(message.channel_id.clone(), item, clicked));
+    }
+
+    /// Asks for a refresh of `channel`.
+    pub fn refresh(&self, channel: &ChannelId) {
+        self.actions().do_send(Refresh(channel.clone()));
     }
 
     /// The next thing received; panics naming `what` was expected after [`WAIT`].
@@ -141,7 +176,7 @@ impl User {
     }
 
     /// The next thing received, which must be a message.
-    pub async fn message(&mut self, what: &str) -> Message {
+    pub async fn message(&mut self, what: &str) -> ChatMessage {
         match self.next(what).await {
             Seen::Message(message) => message,
             other => panic!("{}: expected {what} (a message), got {other:?}", self.name),
@@ -177,28 +212,28 @@ pub struct Recorder(pub mpsc::UnboundedSender<Heard>);
 /// What a [`Recorder`] heard, and in which channel.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Heard {
-    Join(String, String),
-    Text(String, String, String),
-    Click(String, String, ButtonClick),
+    Join(ChannelId, CharacterId),
+    Text(ChannelId, CharacterId, String),
+    Click(ChannelId, CharacterId, ButtonClick),
 }
 
 impl Service for Recorder {
-    fn on_join(&mut self, user: String, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
-        Ok(self.0.send(Heard::Join(cx.channel_id().to_owned(), user))?)
+    fn on_join(&mut self, user: CharacterId, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+        Ok(self.0.send(Heard::Join(cx.channel_id().clone(), user))?)
     }
 
-    fn on_message_up(&mut self, message: Message, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
+    fn on_message_up(&mut self, message: ChatMessage, cx: &mut ServiceContext<'_, Self>) -> ServiceResult {
         let text = message.text().unwrap_or_default().to_owned();
-        Ok(self.0.send(Heard::Text(cx.channel_id().to_owned(), message.sender, text))?)
+        Ok(self.0.send(Heard::Text(cx.channel_id().clone(), message.sender, text))?)
     }
 
     fn on_button_click(
         &mut self,
-        user: String,
+        user: CharacterId,
         click: ButtonClick,
         cx: &mut ServiceContext<'_, Self>,
     ) -> ServiceResult {
-        Ok(self.0.send(Heard::Click(cx.channel_id().to_owned(), user, click))?)
+        Ok(self.0.send(Heard::Click(cx.channel_id().clone(), user, click))?)
     }
 }
 
@@ -208,4 +243,12 @@ pub async fn heard(rx: &mut mpsc::UnboundedReceiver<Heard>, what: &str) -> Heard
         Ok(Some(heard)) => heard,
         _ => panic!("the service heard nothing within {WAIT:?} while waiting for {what}"),
     }
+}
+
+/// A new HTTP client of a running service's session (same token, group cache and call counter).
+pub fn http_of<R: moobius::service::Role, A>(handle: &ServiceHandle<R, A>) -> HttpClient
+where
+    A: actix::Actor<Context = actix::Context<A>> + actix::Handler<ChannelEvent>,
+{
+    handle.http().expect("the service has an HTTP session").clone()
 }
