@@ -146,10 +146,7 @@ async fn every_frame_before_login_is_refused_and_the_connection_stays() {
     // Without a request id: an error frame instead.
     client.send(&moobius::protocol::Request { request_id: None, frame: Frame::heartbeat() }).await;
     let error = client.next_incoming().await;
-    assert!(
-        matches!(&error.event, Event::Error(e) if e.message.contains("log in first")),
-        "{error:?}"
-    );
+    assert!(matches!(&error.event, Event::Error(e) if e.message.contains("log in first")), "{error:?}");
 
     let receipt = client.request(Frame::user_login(account.token.as_str())).await;
     assert!(receipt.status, "the connection stayed up and the login works");
