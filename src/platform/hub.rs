@@ -238,6 +238,31 @@ impl Hub {
         self.conns.len()
     }
 
+    /// The sizes of the client-growable structures.
+    pub(crate) fn stats(&self) -> super::PlatformStats {
+        let mut stats = super::PlatformStats {
+            open_connections: self.conns.len(),
+            unauthenticated_connections: self.conns.values().filter(|c| c.identity.is_none()).count(),
+            traffic_records: self.logs.len(),
+            ..Default::default()
+        };
+        for log in &self.logs {
+            let t = log.snapshot();
+            stats.traffic_closed_records += usize::from(!t.open);
+            stats.traffic_bytes += t.sent.iter().map(String::len).sum::<usize>();
+        }
+        for state in self.identities.values() {
+            stats.request_ids += state.seen.len();
+            stats.request_ids_max_per_sender = stats.request_ids_max_per_sender.max(state.seen.len());
+            let bytes: usize = state.held.iter().map(|h| h.body.len()).sum();
+            stats.replay_events += state.held.len();
+            stats.replay_bytes += bytes;
+            stats.replay_max_events = stats.replay_max_events.max(state.held.len());
+            stats.replay_max_bytes = stats.replay_max_bytes.max(bytes);
+        }
+        stats
+    }
+
     // ----- accounts and tokens -----
 
     pub(crate) fn sign_in(

@@ -21,6 +21,7 @@ mod error;
 mod http;
 mod hub;
 mod server;
+mod stats;
 mod traffic;
 mod ws;
 
@@ -31,4 +32,5 @@ pub use config::{
 };
 pub use error::{PlatformError, PlatformErrorKind};
 pub use server::{LocalPlatform, PlatformHandle};
+pub use stats::PlatformStats;
 pub use traffic::{ConnectionTraffic, Identity, Refusal, TrafficReport};

@@ -263,6 +263,12 @@ impl PlatformHandle {
         TrafficReport { connections: self.inner.shared.hub().traffic() }
     }
 
+    /// The sizes of what the platform holds: connections, traffic records, request ids, replay
+    /// buffers (each bounded by a limit of [`PlatformConfig`]).
+    pub fn stats(&self) -> super::PlatformStats {
+        self.inner.shared.hub().stats()
+    }
+
     /// How many WebSocket connections are open.
     pub fn open_connections(&self) -> usize {
         self.inner.shared.hub().open_connections()
