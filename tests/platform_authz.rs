@@ -65,7 +65,8 @@ async fn malformed_authorization_headers_are_refused() {
         "Bearer ".to_owned(),
         t.clone(),
     ] {
-        let response = client.get(&url).insert_header(("Authorization", header.clone())).send().await.unwrap();
+        let response =
+            client.get(&url).insert_header(("Authorization", header.clone())).send().await.unwrap();
         assert_eq!(response.status().as_u16(), 401, "{header:?} accepted");
     }
     let ok = client.get(&url).insert_header(("Authorization", format!("Bearer {t}"))).send().await.unwrap();
@@ -78,7 +79,8 @@ async fn usernames_are_trimmed_nul_free_and_non_empty_and_passwords_non_empty() 
     let platform = start_platform().await;
     for (username, password) in [("   ", "pw"), ("", "pw"), ("a\u{0}b", "pw"), ("fine", "")] {
         let (status, body) =
-            http_post(&platform, "/auth/sign_in", None, json!({"username": username, "password": password})).await;
+            http_post(&platform, "/auth/sign_in", None, json!({"username": username, "password": password}))
+                .await;
         assert_eq!(status, 400, "{username:?}/{password:?}: {body}");
     }
     let plain = sign_in(&platform, "bob", "pw").await;
@@ -98,7 +100,8 @@ async fn wrong_passwords_are_slowed_per_account_and_the_right_one_gets_through_s
     let (mut checked, mut slowed) = (0, 0);
     for _ in 0..2_000 {
         let (status, body) =
-            http_post(&platform, "/auth/sign_in", None, json!({"username": "victim", "password": "wrong"})).await;
+            http_post(&platform, "/auth/sign_in", None, json!({"username": "victim", "password": "wrong"}))
+                .await;
         match status {
             401 => checked += 1,
             429 => slowed += 1,
@@ -124,5 +127,25 @@ async fn wrong_passwords_are_slowed_per_account_and_the_right_one_gets_through_s
         tokio::time::sleep(delay).await; // the limit under test: one check per `delay`
     }
     sign_in(&platform, "victim", "right").await;
+    platform.stop().await;
+}
+
+#[actix_rt::test]
+async fn a_service_may_speak_as_a_channel_member_but_not_as_a_stranger() {
+    let platform = start_platform().await;
+    let mut s = scenario(&platform).await;
+    let frame = |sender: &str| {
+        moobius::protocol::Frame::message_down(
+            &s.service_id,
+            &s.channel_id,
+            moobius::protocol::MessageContent::text("relayed"),
+            &s.user_group,
+            sender,
+        )
+        .unwrap()
+    };
+    let (as_member, as_stranger) = (frame(&s.user.user_id), frame("stranger"));
+    assert!(s.service.request(as_member).await.status, "PROTOCOL.md: a member may be the sender");
+    assert!(!s.service.request(as_stranger).await.status);
     platform.stop().await;
 }

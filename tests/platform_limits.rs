@@ -54,7 +54,8 @@ async fn a_connection_that_does_not_log_in_is_closed_at_the_deadline_pings_or_no
 
 #[actix_rt::test]
 async fn a_logged_in_connection_outlives_the_login_deadline() {
-    let platform = start_platform_with(PlatformConfig::default().login_deadline(Duration::from_millis(100))).await;
+    let platform =
+        start_platform_with(PlatformConfig::default().login_deadline(Duration::from_millis(100))).await;
     let user = sign_in(&platform, "stays", "pw").await;
     let mut ws = login_user(&platform, &user.token).await;
     assert_eq!(ws.frame_within(Duration::from_millis(400)).await, None);
@@ -98,7 +99,8 @@ async fn a_body_over_the_limit_is_refused() {
     let platform = start_platform_with(PlatformConfig::default().http_body_limit(1024)).await;
     let big = "x".repeat(4096);
     let (status, body) =
-        http_post(&platform, "/auth/sign_in", None, serde_json::json!({"username": big, "password": "pw"})).await;
+        http_post(&platform, "/auth/sign_in", None, serde_json::json!({"username": big, "password": "pw"}))
+            .await;
     assert!((400..500).contains(&status), "{status} {body}");
     platform.stop().await;
 }

@@ -8,8 +8,8 @@ mod common;
 
 use common::*;
 use moobius::platform::PlatformConfig;
-use moobius::protocol::{Event, Frame, MessageContent, Secret};
 use moobius::protocol::Resume;
+use moobius::protocol::{Event, Frame, MessageContent, Secret};
 
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -86,7 +86,8 @@ async fn the_replay_buffer_is_bounded_by_count_and_bytes_and_reports_the_gap() {
 
     // A resume from the start gets a gap for what fell out, then what is held.
     let mut again = WsClient::connect(&platform).await;
-    let login = Frame::UserLogin { access_token: Secret::new(s.user.token.clone()), resume: Some(Resume { seq: 0 }) };
+    let login =
+        Frame::UserLogin { access_token: Secret::new(s.user.token.clone()), resume: Some(Resume { seq: 0 }) };
     assert!(again.request(login).await.status);
     let first = again.next_event().await;
     assert!(matches!(&first.event, Event::ResumeGap(g) if g.from_seq == 1 && g.to_seq > 1), "{first:?}");

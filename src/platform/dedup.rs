@@ -48,7 +48,13 @@ impl RequestMemory {
     }
 
     /// Remembers `request_id`'s verdict, forgetting the oldest ids past the limits.
-    pub(crate) fn remember(&mut self, sender: &Identity, request_id: &str, verdict: Remembered, now: Instant) {
+    pub(crate) fn remember(
+        &mut self,
+        sender: &Identity,
+        request_id: &str,
+        verdict: Remembered,
+        now: Instant,
+    ) {
         if self.limits.per_sender == 0 || self.limits.total == 0 {
             return;
         }
@@ -86,11 +92,11 @@ impl RequestMemory {
     fn pop_oldest(&mut self) {
         let Some((stamp, _, sender)) = self.order.pop_front() else { return };
         let Some(entry) = self.senders.get_mut(&sender) else { return };
-        if entry.order.front().is_some_and(|(s, _)| *s == stamp) {
-            if let Some((_, id)) = entry.order.pop_front() {
-                entry.seen.remove(&id);
-                self.live -= 1;
-            }
+        if entry.order.front().is_some_and(|(s, _)| *s == stamp)
+            && let Some((_, id)) = entry.order.pop_front()
+        {
+            entry.seen.remove(&id);
+            self.live -= 1;
         }
         if entry.order.is_empty() {
             self.senders.remove(&sender);

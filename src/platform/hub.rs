@@ -303,10 +303,7 @@ impl Hub {
         {
             let mut fail = Fail::new(
                 429,
-                format!(
-                    "too many wrong passwords for `{username}`: try again in {} ms",
-                    wait.as_millis()
-                ),
+                format!("too many wrong passwords for `{username}`: try again in {} ms", wait.as_millis()),
             );
             fail.retry_after = Some(wait);
             return Err(fail);
@@ -468,11 +465,8 @@ impl Hub {
     /// The members of a channel, for one of them or the owner of the service bound to it.
     pub(crate) fn members_for(&self, user: &str, channel_id: &str) -> Result<Vec<String>, Fail> {
         let channel = self.channel(channel_id)?;
-        let owns_service = channel
-            .service
-            .as_ref()
-            .and_then(|s| self.services.get(s))
-            .is_some_and(|s| s.owner == user);
+        let owns_service =
+            channel.service.as_ref().and_then(|s| self.services.get(s)).is_some_and(|s| s.owner == user);
         if !channel.members.contains(user) && !owns_service {
             return Err(Fail::forbidden(format!(
                 "only members of channel `{channel_id}` and the owner of its service see its members"
@@ -754,9 +748,10 @@ impl Hub {
     fn message_down(&mut self, service: &str, body: &MessageBody) -> Verdict {
         let channel = self.service_channel(service, &body.channel_id)?;
         let sender = body.sender.clone().unwrap_or_else(|| service.to_owned());
-        if sender != service && self.agents.get(&sender).is_none_or(|a| a.service_id != service) {
+        let is_agent = self.agents.get(&sender).is_some_and(|a| a.service_id == service);
+        if sender != service && !is_agent && !channel.members.contains(&sender) {
             return Err(format!(
-                "sender `{sender}` is not a character of service `{service}`: create it with /service/character/create"
+                "sender `{sender}` is not a character of service `{service}` nor a member of the channel: create it with /service/character/create"
             ));
         }
         let to = self.recipients(channel, body.recipients.as_deref())?;

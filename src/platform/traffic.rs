@@ -2,8 +2,8 @@
 //! traffic rather than on what a client believes it received.
 
 use crate::protocol::Incoming;
-use std::fmt;
 use std::collections::VecDeque;
+use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 

@@ -24,10 +24,8 @@ pub(crate) async fn upgrade(
     let (response, session, stream) = actix_ws::handle(&req, body)?;
     let hard_limit = shared.config.hard_frame_limit;
     let reassembly_limit = shared.config.reassembly_limit;
-    let stream = stream
-        .max_frame_size(hard_limit)
-        .aggregate_continuations()
-        .max_continuation_size(reassembly_limit);
+    let stream =
+        stream.max_frame_size(hard_limit).aggregate_continuations().max_continuation_size(reassembly_limit);
     let socket = req.conn_data::<ConnSocket>().map(|s| s.0.clone());
     let (id, rx, cut, traffic) = shared.hub().open(socket);
     let connection =
