@@ -10,7 +10,11 @@ Usage: moobius [OPTIONS] [COMMAND]
 
 Commands:
   platform      Run the local Moobius platform in the foreground (Ctrl-C stops it)
-                  --addr ADDR   where to listen (default 127.0.0.1:8787; port 0 picks one)
+                  --addr ADDR       where to listen (default 127.0.0.1:8787; port 0 picks one)
+                  --allow-remote    listen on a non-loopback ADDR without the warning
+                  --refuse-remote   refuse to start on a non-loopback ADDR
+                The local platform is an open development server: anyone who can reach it
+                can create accounts. On a non-loopback ADDR it warns on stderr, unless told.
   help          Print this help
 
 Options:
@@ -52,9 +56,12 @@ fn platform(_: &[String]) -> ExitCode {
 #[cfg(feature = "platform")]
 fn platform(args: &[String]) -> ExitCode {
     let mut addr = DEFAULT_PLATFORM_ADDR.to_owned();
+    let mut remote = Remote::Warn;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
+            "--allow-remote" => remote = Remote::Allow,
+            "--refuse-remote" => remote = Remote::Refuse,
             "--addr" => match rest.next() {
                 Some(value) => addr.clone_from(value),
                 None => {
@@ -65,10 +72,30 @@ fn platform(args: &[String]) -> ExitCode {
             other => match other.strip_prefix("--addr=") {
                 Some(value) => addr = value.to_owned(),
                 None => {
-                    eprintln!("moobius platform: unknown option `{other}`; the only option is --addr ADDR");
+                    eprintln!(
+                        "moobius platform: unknown option `{other}`; the options are --addr ADDR, --allow-remote, --refuse-remote"
+                    );
                     return ExitCode::from(2);
                 }
             },
+        }
+    }
+    if let Some(remote_addr) = non_loopback(&addr) {
+        match remote {
+            Remote::Allow => {}
+            Remote::Warn => eprintln!(
+                "moobius platform: WARNING: {remote_addr} is not a loopback address. This is an open \
+                 development server: anyone who can reach it can create accounts, services and \
+                 channels, and read what is sent. Use 127.0.0.1, or pass --allow-remote to silence \
+                 this (--refuse-remote to refuse)."
+            ),
+            Remote::Refuse => {
+                eprintln!(
+                    "moobius platform: refusing to listen on {remote_addr}: it is not a loopback address \
+                     (--refuse-remote); use 127.0.0.1 or ::1"
+                );
+                return ExitCode::from(2);
+            }
         }
     }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
@@ -88,4 +115,21 @@ fn platform(args: &[String]) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// What `moobius platform` does on a non-loopback address.
+#[cfg(feature = "platform")]
+#[derive(Clone, Copy)]
+enum Remote {
+    Warn,
+    Allow,
+    Refuse,
+}
+
+/// The first address `addr` resolves to that is not loopback (all of them when it does not
+/// resolve: then binding fails with its own message).
+#[cfg(feature = "platform")]
+fn non_loopback(addr: &str) -> Option<std::net::SocketAddr> {
+    use std::net::ToSocketAddrs as _;
+    addr.to_socket_addrs().ok()?.find(|a| !a.ip().is_loopback())
 }

@@ -64,3 +64,40 @@ fn a_bad_option_is_explained() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--addr"));
 }
+
+fn platform_on(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_moobius"))
+        .arg("platform")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    let _ = stdout.read_line(&mut line);
+    if !line.is_empty() {
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    }
+    let output = child.wait_with_output().expect("it ends");
+    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn a_non_loopback_address_warns_and_can_be_refused_or_allowed() {
+    let (code, stderr) = platform_on(&["--addr", "0.0.0.0:0"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("WARNING") && stderr.contains("open development server"), "{stderr}");
+
+    let (code, stderr) = platform_on(&["--addr", "0.0.0.0:0", "--refuse-remote"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("refusing"), "{stderr}");
+
+    let (code, stderr) = platform_on(&["--addr", "0.0.0.0:0", "--allow-remote"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("WARNING"), "{stderr}");
+
+    let (code, stderr) = platform_on(&["--addr", "127.0.0.1:0", "--refuse-remote"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "loopback: no warning, {stderr}");
+}

@@ -23,7 +23,12 @@ impl ResponseError for Fail {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(json!({"code": self.status, "message": self.message}))
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(wait) = self.retry_after {
+            let seconds = wait.as_millis().div_ceil(1000).max(1);
+            response.insert_header(("Retry-After", seconds.to_string()));
+        }
+        response.json(json!({"code": self.status, "message": self.message}))
     }
 }
 
@@ -35,8 +40,8 @@ fn ok(data: Value) -> Answer {
 }
 
 /// Registers every endpoint, the JSON error handlers and the JSON 404.
-pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    let json = web::JsonConfig::default().limit(1024 * 1024).error_handler(|error, _| {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig, body_limit: usize) {
+    let json = web::JsonConfig::default().limit(body_limit).error_handler(|error, _| {
         Fail::new(400, format!("request body: {error} (send a JSON object, content type application/json)"))
             .into()
     });
@@ -77,15 +82,33 @@ pub(crate) async fn not_found(req: HttpRequest) -> HttpResponse {
     .error_response()
 }
 
+/// The answer to a request not read and answered within the request timeout.
+pub(crate) fn timed_out(timeout: std::time::Duration) -> Fail {
+    Fail::new(
+        408,
+        format!(
+            "request not complete within {} ms (a body shorter than its Content-Length?)",
+            timeout.as_millis()
+        ),
+    )
+}
+
 /// The user whose `Authorization: Bearer` token came with the request.
 fn caller(req: &HttpRequest, shared: &Shared) -> Result<String, Fail> {
     let header = req.headers().get("authorization").and_then(|h| h.to_str().ok()).ok_or_else(|| {
         Fail::new(401, "missing `Authorization: Bearer <access token>` header: sign in first")
     })?;
-    let token = header
-        .strip_prefix("Bearer ")
-        .ok_or_else(|| Fail::new(401, "`Authorization` must be `Bearer <access token>`"))?;
-    shared.hub().authenticate(token.trim())
+    let malformed = || {
+        Fail::new(401, "`Authorization` must be `Bearer <access token>`: one space, one token, nothing else")
+    };
+    let (scheme, token) = header.split_at_checked(7).ok_or_else(malformed)?;
+    if !scheme.eq_ignore_ascii_case("bearer ")
+        || token.is_empty()
+        || token.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(malformed());
+    }
+    shared.hub().authenticate(token)
 }
 
 fn param<'a>(query: &'a Query, name: &str) -> Result<&'a str, Fail> {
@@ -188,9 +211,9 @@ async fn channel_create(
     shared: web::Data<Shared>,
     body: web::Json<ChannelCreate>,
 ) -> Answer {
-    caller(&req, &shared)?;
+    let user = caller(&req, &shared)?;
     let description = body.context.get("channel_description").and_then(Value::as_str).unwrap_or_default();
-    let id = shared.hub().create_channel(&body.channel_name, description);
+    let id = shared.hub().create_channel(&user, &body.channel_name, description);
     ok(json!({"channel_id": id}))
 }
 
@@ -213,10 +236,9 @@ async fn channel_list(req: HttpRequest, shared: web::Data<Shared>) -> Answer {
 }
 
 async fn channel_character_list(req: HttpRequest, shared: web::Data<Shared>, query: Query) -> Answer {
-    caller(&req, &shared)?;
+    let user = caller(&req, &shared)?;
     let channel_id = param(&query, "channel_id")?;
-    let hub = shared.hub();
-    let members: Vec<&String> = hub.channel(channel_id)?.members.iter().collect();
+    let members = shared.hub().members_for(&user, channel_id)?;
     ok(json!({"character_list": members}))
 }
 

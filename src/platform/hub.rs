@@ -4,12 +4,15 @@
 //! held for microseconds and never across an await.
 
 use super::config::PlatformConfig;
-use super::traffic::{Identity, TrafficLog};
+use super::dedup::{DedupLimits, RequestMemory};
+use super::replay::ReplayBuffer;
+use super::signin::SignInGuard;
+use super::traffic::{Identity, TrafficLog, TrafficLogs};
 use crate::protocol::{
     ActionBody, ActionKind, ChannelInfo, Context, Frame, MessageBody, Request, Secret, UpdateBody,
     UpdateContent, UpdatePayload, now_millis,
 };
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
@@ -56,11 +59,16 @@ impl Cut {
 pub(crate) struct Fail {
     pub(crate) status: u16,
     pub(crate) message: String,
+    /// For a 429: when to try again.
+    pub(crate) retry_after: Option<Duration>,
 }
+
+/// The longest username accepted, in bytes.
+pub(crate) const MAX_USERNAME: usize = 256;
 
 impl Fail {
     pub(crate) fn new(status: u16, message: impl Into<String>) -> Self {
-        Self { status, message: message.into() }
+        Self { status, message: message.into(), retry_after: None }
     }
     fn bad(message: impl Into<String>) -> Self {
         Self::new(400, message)
@@ -107,6 +115,8 @@ pub(crate) struct ServiceRecord {
 }
 
 pub(crate) struct ChannelRecord {
+    /// The account that created it: only its services may be bound to it.
+    pub(crate) owner: String,
     pub(crate) name: String,
     pub(crate) description: String,
     pub(crate) service: Option<String>,
@@ -123,25 +133,11 @@ struct GroupRecord {
     channel_id: Option<String>,
 }
 
-struct Held {
-    seq: u64,
-    kind: &'static str,
-    body: Arc<str>,
-    at: Instant,
-}
-
-struct Remembered {
-    status: bool,
-    reason: Option<String>,
-}
-
 #[derive(Default)]
 struct IdentityState {
     next_seq: u64,
-    held: VecDeque<Held>,
+    held: ReplayBuffer,
     conns: Vec<ConnId>,
-    seen: HashMap<String, Remembered>,
-    seen_order: VecDeque<(Instant, String)>,
 }
 
 struct Conn {
@@ -168,13 +164,14 @@ pub(crate) struct Hub {
     identities: HashMap<Identity, IdentityState>,
     conns: HashMap<ConnId, Conn>,
     next_conn: ConnId,
-    logs: Vec<TrafficLog>,
+    logs: TrafficLogs,
+    dedup: RequestMemory,
+    sign_in_guard: SignInGuard,
 }
 
 impl Hub {
     pub(crate) fn new(config: PlatformConfig) -> Self {
         Self {
-            config,
             accounts: HashMap::new(),
             users: HashMap::new(),
             tokens: HashMap::new(),
@@ -186,7 +183,23 @@ impl Hub {
             identities: HashMap::new(),
             conns: HashMap::new(),
             next_conn: 1,
-            logs: Vec::new(),
+            logs: TrafficLogs::new(
+                config.traffic_closed_records,
+                config.record_traffic,
+                config.traffic_record_limit,
+                config.traffic_total_bytes,
+            ),
+            dedup: RequestMemory::new(DedupLimits {
+                age: config.dedup_memory,
+                per_sender: config.dedup_per_sender,
+                total: config.dedup_total,
+            }),
+            sign_in_guard: SignInGuard::new(
+                config.sign_in_failures,
+                config.sign_in_window,
+                config.sign_in_delay,
+            ),
+            config,
         }
     }
 
@@ -201,8 +214,7 @@ impl Hub {
         self.next_conn += 1;
         let (tx, rx) = mpsc::channel(self.config.outbound_buffer);
         let (signal, cut_rx) = watch::channel(None);
-        let traffic = TrafficLog::new(id, self.config.record_traffic, self.config.traffic_record_limit);
-        self.logs.push(traffic.clone());
+        let traffic = self.logs.open(id);
         let cut = Cut { signal, socket };
         self.conns.insert(id, Conn { identity: None, tx, cut, traffic: traffic.clone() });
         (id, rx, cut_rx, traffic)
@@ -217,6 +229,7 @@ impl Hub {
                 state.conns.retain(|c| *c != id);
             }
             conn.traffic.closed(None);
+            self.logs.closed();
         }
     }
 
@@ -230,12 +243,36 @@ impl Hub {
 
     /// A snapshot of every connection's traffic.
     pub(crate) fn traffic(&self) -> Vec<super::traffic::ConnectionTraffic> {
-        self.logs.iter().map(TrafficLog::snapshot).collect()
+        self.logs.snapshot()
     }
 
     /// How many connections are open.
     pub(crate) fn open_connections(&self) -> usize {
         self.conns.len()
+    }
+
+    /// The sizes of the client-growable structures.
+    pub(crate) fn stats(&self) -> super::PlatformStats {
+        let (traffic_records, traffic_closed_records, traffic_bytes) = self.logs.sizes();
+        let (request_ids, request_ids_max_per_sender) = self.dedup.sizes();
+        let mut stats = super::PlatformStats {
+            open_connections: self.conns.len(),
+            unauthenticated_connections: self.conns.values().filter(|c| c.identity.is_none()).count(),
+            traffic_records,
+            traffic_closed_records,
+            traffic_bytes,
+            request_ids,
+            request_ids_max_per_sender,
+            ..Default::default()
+        };
+        for state in self.identities.values() {
+            let (events, bytes) = state.held.sizes();
+            stats.replay_events += events;
+            stats.replay_bytes += bytes;
+            stats.replay_max_events = stats.replay_max_events.max(events);
+            stats.replay_max_bytes = stats.replay_max_bytes.max(bytes);
+        }
+        stats
     }
 
     // ----- accounts and tokens -----
@@ -245,15 +282,41 @@ impl Hub {
         username: &str,
         password: &Secret,
     ) -> Result<(String, String, String), Fail> {
+        let username = username.trim();
         if username.is_empty() {
             return Err(Fail::bad("`username` is empty: sign in with a username and a password"));
+        }
+        if username.contains('\0') {
+            return Err(Fail::bad("`username` holds a NUL character: use printable characters"));
+        }
+        if username.len() > MAX_USERNAME {
+            return Err(Fail::bad(format!("`username` is over {MAX_USERNAME} bytes")));
+        }
+        if password.expose().is_empty() {
+            return Err(Fail::bad("`password` is empty: sign in with a username and a password"));
         }
         let now = Instant::now();
         self.tokens.retain(|_, t| t.expires > now);
         self.refresh_tokens.retain(|_, t| t.expires > now);
+        if self.accounts.contains_key(username)
+            && let Err(wait) = self.sign_in_guard.check(username, now)
+        {
+            let mut fail = Fail::new(
+                429,
+                format!("too many wrong passwords for `{username}`: try again in {} ms", wait.as_millis()),
+            );
+            fail.retry_after = Some(wait);
+            return Err(fail);
+        }
         let user_id = match self.accounts.get(username) {
-            Some(account) if account.password == *password => account.user_id.clone(),
-            Some(_) => return Err(Fail::unauthorized(format!("wrong password for `{username}`"))),
+            Some(account) if account.password == *password => {
+                self.sign_in_guard.succeeded(username);
+                account.user_id.clone()
+            }
+            Some(_) => {
+                self.sign_in_guard.failed(username, now);
+                return Err(Fail::unauthorized(format!("wrong password for `{username}`")));
+            }
             None => {
                 let user_id = new_id();
                 self.accounts.insert(
@@ -353,6 +416,11 @@ impl Hub {
             .channels
             .get_mut(channel_id)
             .ok_or_else(|| Fail::not_found(format!("channel `{channel_id}` does not exist")))?;
+        if channel.owner != user {
+            return Err(Fail::forbidden(format!(
+                "channel `{channel_id}` was created by another account: bind your service to a channel you created"
+            )));
+        }
         channel.service = Some(service_id.to_owned());
         Ok(())
     }
@@ -370,9 +438,10 @@ impl Hub {
         Ok(())
     }
 
-    pub(crate) fn create_channel(&mut self, name: &str, description: &str) -> String {
+    pub(crate) fn create_channel(&mut self, owner: &str, name: &str, description: &str) -> String {
         let id = new_id();
         let record = ChannelRecord {
+            owner: owner.to_owned(),
             name: name.to_owned(),
             description: description.to_owned(),
             service: None,
@@ -391,6 +460,19 @@ impl Hub {
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
+    }
+
+    /// The members of a channel, for one of them or the owner of the service bound to it.
+    pub(crate) fn members_for(&self, user: &str, channel_id: &str) -> Result<Vec<String>, Fail> {
+        let channel = self.channel(channel_id)?;
+        let owns_service =
+            channel.service.as_ref().and_then(|s| self.services.get(s)).is_some_and(|s| s.owner == user);
+        if !channel.members.contains(user) && !owns_service {
+            return Err(Fail::forbidden(format!(
+                "only members of channel `{channel_id}` and the owner of its service see its members"
+            )));
+        }
+        Ok(channel.members.iter().cloned().collect())
     }
 
     pub(crate) fn channel(&self, channel_id: &str) -> Result<&ChannelRecord, Fail> {
@@ -491,24 +573,12 @@ impl Hub {
         }
         entry.identity = Some(identity.clone());
         entry.traffic.logged_in(&identity);
-        let (replay_events, replay_age) = (self.config.replay_events, self.config.replay_age);
         let state = state_of(&mut self.identities, &identity);
-        prune_held(state, replay_events, replay_age);
         state.conns.push(conn);
-        let mut replay = Vec::new();
-        if let Some(resume) = resume {
-            let last = state.next_seq;
-            let after = resume.seq;
-            if after < last {
-                let first_held = state.held.front().map_or(last + 1, |h| h.seq);
-                if first_held > after + 1 {
-                    replay.push(Out::Gap { from_seq: after + 1, to_seq: first_held - 1 });
-                }
-                for held in state.held.iter().filter(|h| h.seq > after) {
-                    replay.push(Out::Event { kind: held.kind, seq: held.seq, body: held.body.clone() });
-                }
-            }
-        }
+        let replay = match resume {
+            Some(resume) => state.held.replay(resume.seq, state.next_seq),
+            None => Vec::new(),
+        };
         Ok((identity, replay))
     }
 
@@ -521,27 +591,12 @@ impl Hub {
         let Some(request_id) = &request.request_id else {
             return self.process(identity, &request.frame);
         };
-        let memory = self.config.dedup_memory;
-        let state = state_of(&mut self.identities, identity);
         let now = Instant::now();
-        while let Some((at, _)) = state.seen_order.front() {
-            if now.duration_since(*at) <= memory {
-                break;
-            }
-            if let Some((_, id)) = state.seen_order.pop_front() {
-                state.seen.remove(&id);
-            }
-        }
-        if let Some(seen) = state.seen.get(request_id) {
-            return if seen.status { Ok(()) } else { Err(seen.reason.clone().unwrap_or_default()) };
+        if let Some(seen) = self.dedup.get(identity, request_id, now) {
+            return seen;
         }
         let verdict = self.process(identity, &request.frame);
-        let state = state_of(&mut self.identities, identity);
-        state.seen.insert(
-            request_id.clone(),
-            Remembered { status: verdict.is_ok(), reason: verdict.as_ref().err().cloned() },
-        );
-        state.seen_order.push_back((now, request_id.clone()));
+        self.dedup.remember(identity, request_id, verdict.clone(), now);
         verdict
     }
 
@@ -693,9 +748,10 @@ impl Hub {
     fn message_down(&mut self, service: &str, body: &MessageBody) -> Verdict {
         let channel = self.service_channel(service, &body.channel_id)?;
         let sender = body.sender.clone().unwrap_or_else(|| service.into());
-        if sender != service && self.agents.get(sender.as_str()).is_none_or(|a| a.service_id != service) {
+        let is_agent = self.agents.get(sender.as_str()).is_some_and(|a| a.service_id == service);
+        if sender != service && !is_agent && !channel.members.contains(sender.as_str()) {
             return Err(format!(
-                "sender `{sender}` is not a character of service `{service}`: create it with /service/character/create"
+                "sender `{sender}` is not a character of service `{service}` nor a member of the channel: create it with /service/character/create"
             ));
         }
         let to = self.recipients(channel, body.recipients.as_deref())?;
@@ -767,15 +823,13 @@ impl Hub {
                 return;
             }
         };
-        let (replay_events, replay_age) = (self.config.replay_events, self.config.replay_age);
+        let (max_events, max_bytes) = (self.config.replay_events, self.config.replay_bytes);
         let mut overflowing = Vec::new();
-        let now = Instant::now();
         for identity in to {
             let state = state_of(&mut self.identities, identity);
             state.next_seq += 1;
             let seq = state.next_seq;
-            state.held.push_back(Held { seq, kind, body: body.clone(), at: now });
-            prune_held(state, replay_events, replay_age);
+            state.held.push(seq, kind, body.clone(), max_events, max_bytes);
             for conn_id in &state.conns {
                 let Some(conn) = self.conns.get(conn_id) else { continue };
                 let out = Out::Event { kind, seq, body: body.clone() };
@@ -815,18 +869,6 @@ fn state_of<'a>(
     identities.get_mut(identity).expect("inserted above")
 }
 
-fn prune_held(state: &mut IdentityState, keep_events: usize, keep_age: Duration) {
-    let now = Instant::now();
-    while state.held.len() > keep_events {
-        match state.held.front() {
-            Some(front) if now.duration_since(front.at) > keep_age => {
-                state.held.pop_front();
-            }
-            _ => break,
-        }
-    }
-}
-
 fn same_user(user: &str, claimed: Option<&str>) -> Result<(), String> {
     match claimed {
         Some(claimed) if claimed != user => Err(format!(
@@ -851,14 +893,14 @@ mod tests {
     use crate::protocol::{MessageContent, Resume};
 
     fn hub() -> Hub {
-        Hub::new(PlatformConfig::default().replay_events(3).replay_age(Duration::ZERO))
+        Hub::new(PlatformConfig::default().replay_events(3))
     }
 
     fn setup(hub: &mut Hub) -> (String, String, String, String) {
         let (owner_token, _, owner) = hub.sign_in("owner", &Secret::new("pw")).unwrap();
         let (_, _, user) = hub.sign_in("user", &Secret::new("pw")).unwrap();
         let service = hub.create_service(&owner, "svc");
-        let channel = hub.create_channel("c", "d");
+        let channel = hub.create_channel(&owner, "c", "d");
         hub.bind(&owner, &service, &channel).unwrap();
         (owner_token, service, channel, user)
     }

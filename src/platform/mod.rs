@@ -17,18 +17,19 @@
 //! request-id memory, groups, binding.
 
 mod config;
+mod dedup;
 mod error;
 mod http;
 mod hub;
+mod replay;
 mod server;
+mod signin;
+mod stats;
 mod traffic;
 mod ws;
 
-pub use config::{
-    DEFAULT_ACCESS_TOKEN_LIFETIME, DEFAULT_DEDUP_MEMORY, DEFAULT_HARD_FRAME_LIMIT, DEFAULT_IDLE_LIMIT,
-    DEFAULT_MAX_FRAME, DEFAULT_OUTBOUND_BUFFER, DEFAULT_REFRESH_TOKEN_LIFETIME, DEFAULT_REPLAY_AGE,
-    DEFAULT_REPLAY_EVENTS, DEFAULT_TRAFFIC_RECORD_LIMIT, DEFAULT_WORKERS, PlatformConfig,
-};
+pub use config::*;
 pub use error::{PlatformError, PlatformErrorKind};
 pub use server::{LocalPlatform, PlatformHandle};
+pub use stats::PlatformStats;
 pub use traffic::{ConnectionTraffic, Identity, Refusal, TrafficReport};

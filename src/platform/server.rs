@@ -7,7 +7,7 @@ use super::error::{PlatformError, PlatformErrorKind};
 use super::hub::Hub;
 use super::traffic::TrafficReport;
 use super::{http, ws};
-use actix_web::dev::{Extensions, ServerHandle};
+use actix_web::dev::{Extensions, ServerHandle, Service as _};
 use actix_web::{App, HttpServer, web};
 use std::any::Any;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
@@ -133,16 +133,31 @@ fn bind(addr: impl ToSocketAddrs) -> Result<TcpListener, PlatformError> {
 
 fn launch(shared: &Arc<Shared>, listener: TcpListener) -> Result<ServerHandle, PlatformError> {
     let data = web::Data::from(shared.clone());
-    let workers = shared.config.workers;
+    let config = &shared.config;
+    let (workers, body_limit, request_timeout) =
+        (config.workers, config.http_body_limit, config.http_request_timeout);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .configure(http::routes)
+            .app_data(web::PayloadConfig::new(body_limit))
+            .wrap_fn(move |req, service| {
+                let call = service.call(req);
+                async move {
+                    match tokio::time::timeout(request_timeout, call).await {
+                        Ok(result) => result,
+                        Err(_) => Err(http::timed_out(request_timeout).into()),
+                    }
+                }
+            })
+            .configure(|cfg| http::routes(cfg, body_limit))
             .route("/ws", web::get().to(ws::upgrade))
             .route("/", web::get().to(ws::upgrade))
             .default_service(web::to(http::not_found))
     })
     .workers(workers)
+    .client_request_timeout(config.http_header_timeout)
+    .client_disconnect_timeout(Duration::from_secs(1))
+    .keep_alive(config.http_keep_alive)
     .disable_signals()
     .shutdown_timeout(0)
     .on_connect(on_connect)
@@ -261,6 +276,12 @@ impl PlatformHandle {
     /// What every connection so far was sent and refused.
     pub fn traffic(&self) -> TrafficReport {
         TrafficReport { connections: self.inner.shared.hub().traffic() }
+    }
+
+    /// The sizes of what the platform holds: connections, traffic records, request ids, replay
+    /// buffers (each bounded by a limit of [`PlatformConfig`]).
+    pub fn stats(&self) -> super::PlatformStats {
+        self.inner.shared.hub().stats()
     }
 
     /// How many WebSocket connections are open.

@@ -2,7 +2,9 @@
 //! traffic rather than on what a client believes it received.
 
 use crate::protocol::Incoming;
+use std::collections::VecDeque;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Who a connection logged in as.
@@ -52,11 +54,12 @@ pub struct ConnectionTraffic {
     pub identity: Option<Identity>,
     /// Whether it is still open.
     pub open: bool,
-    /// Every text frame written to it, in order (when recording is on; capped).
+    /// Every text frame written to it, in order (when recording is on; capped per connection
+    /// and in total).
     pub sent: Vec<String>,
     /// How many text frames were written to it.
     pub sent_count: u64,
-    /// What it was refused (receipts with `status: false` and error frames).
+    /// What it was refused (receipts with `status: false` and error frames; capped like `sent`).
     pub refused: Vec<Refusal>,
     /// Why the platform closed it, when it did (idle, buffer full, refused login, severed).
     pub closed_by_platform: Option<String>,
@@ -73,7 +76,7 @@ impl ConnectionTraffic {
 /// Every connection's traffic, from [`PlatformHandle::traffic`](super::PlatformHandle::traffic).
 #[derive(Debug, Clone, Default)]
 pub struct TrafficReport {
-    /// One entry per connection ever opened, in order.
+    /// One entry per open connection and per recently closed one, in order of opening.
     pub connections: Vec<ConnectionTraffic>,
 }
 
@@ -95,41 +98,133 @@ impl TrafficReport {
     }
 }
 
+/// Every connection's record, in order of opening: the open ones, and the newest
+/// `closed_limit` closed ones. The frame text kept over all records is at most `total_bytes`
+/// (past it frames are counted, not kept).
+pub(crate) struct TrafficLogs {
+    logs: VecDeque<TrafficLog>,
+    closed: usize,
+    closed_limit: usize,
+    record: bool,
+    per_connection: usize,
+    bytes: Arc<AtomicUsize>,
+    total_bytes: usize,
+}
+
+impl TrafficLogs {
+    pub(crate) fn new(closed_limit: usize, record: bool, per_connection: usize, total_bytes: usize) -> Self {
+        Self {
+            logs: VecDeque::new(),
+            closed: 0,
+            closed_limit,
+            record,
+            per_connection,
+            bytes: Arc::new(AtomicUsize::new(0)),
+            total_bytes,
+        }
+    }
+
+    /// A record for a new connection.
+    pub(crate) fn open(&mut self, connection: u64) -> TrafficLog {
+        let traffic = ConnectionTraffic { connection, open: true, ..ConnectionTraffic::default() };
+        let log = TrafficLog {
+            inner: Arc::new(Mutex::new(Record { traffic, bytes: 0, budget: self.bytes.clone() })),
+            record: self.record,
+            limit: self.per_connection,
+            total_bytes: self.total_bytes,
+        };
+        self.logs.push_back(log.clone());
+        log
+    }
+
+    /// A connection closed: the oldest closed records past the limit are dropped.
+    pub(crate) fn closed(&mut self) {
+        self.closed += 1;
+        if self.closed <= self.closed_limit {
+            return;
+        }
+        let mut excess = self.closed - self.closed_limit;
+        self.logs.retain(|log| {
+            if excess > 0 && !log.with(|t| t.open) {
+                excess -= 1;
+                false
+            } else {
+                true
+            }
+        });
+        self.closed = self.closed_limit + excess;
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<ConnectionTraffic> {
+        self.logs.iter().map(TrafficLog::snapshot).collect()
+    }
+
+    /// Records kept, closed ones among them, frame bytes kept.
+    pub(crate) fn sizes(&self) -> (usize, usize, usize) {
+        let closed = self.logs.iter().filter(|log| !log.with(|t| t.open)).count();
+        (self.logs.len(), closed, self.bytes.load(Ordering::Relaxed))
+    }
+}
+
+struct Record {
+    traffic: ConnectionTraffic,
+    /// Frame bytes this record keeps, given back to `budget` when it is dropped.
+    bytes: usize,
+    budget: Arc<AtomicUsize>,
+}
+
+impl Drop for Record {
+    fn drop(&mut self) {
+        self.budget.fetch_sub(self.bytes, Ordering::Relaxed);
+    }
+}
+
 /// The live record of one connection, shared by its task and the platform.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct TrafficLog {
-    inner: Arc<Mutex<ConnectionTraffic>>,
+    inner: Arc<Mutex<Record>>,
     record: bool,
     limit: usize,
+    total_bytes: usize,
+}
+
+impl fmt::Debug for TrafficLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TrafficLog").finish_non_exhaustive()
+    }
 }
 
 impl TrafficLog {
-    pub(crate) fn new(connection: u64, record: bool, limit: usize) -> Self {
-        let traffic = ConnectionTraffic { connection, open: true, ..ConnectionTraffic::default() };
-        Self { inner: Arc::new(Mutex::new(traffic)), record, limit }
-    }
-
     fn with<T>(&self, f: impl FnOnce(&mut ConnectionTraffic) -> T) -> T {
-        f(&mut self.inner.lock().unwrap_or_else(PoisonError::into_inner))
+        f(&mut self.inner.lock().unwrap_or_else(PoisonError::into_inner).traffic)
     }
 
     pub(crate) fn sent(&self, text: &str) {
-        let (record, limit) = (self.record, self.limit);
-        self.with(|t| {
-            t.sent_count += 1;
-            if record && t.sent.len() < limit {
-                t.sent.push(text.to_owned());
-            }
+        let mut record = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        record.traffic.sent_count += 1;
+        if !self.record || record.traffic.sent.len() >= self.limit {
+            return;
+        }
+        let budget = record.budget.clone();
+        let reserved = budget.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+            (used + text.len() <= self.total_bytes).then_some(used + text.len())
         });
+        if reserved.is_ok() {
+            record.bytes += text.len();
+            record.traffic.sent.push(text.to_owned());
+        }
     }
 
     pub(crate) fn refused(&self, request_id: Option<&str>, origin_type: &str, reason: &str) {
+        let limit = self.limit;
         self.with(|t| {
-            t.refused.push(Refusal {
-                request_id: request_id.map(str::to_owned),
-                origin_type: origin_type.to_owned(),
-                reason: reason.to_owned(),
-            })
+            if t.refused.len() < limit {
+                t.refused.push(Refusal {
+                    request_id: request_id.map(str::to_owned),
+                    origin_type: origin_type.to_owned(),
+                    reason: reason.to_owned(),
+                });
+            }
         });
     }
 

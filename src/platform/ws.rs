@@ -23,8 +23,9 @@ pub(crate) async fn upgrade(
 ) -> Result<HttpResponse, actix_web::Error> {
     let (response, session, stream) = actix_ws::handle(&req, body)?;
     let hard_limit = shared.config.hard_frame_limit;
+    let reassembly_limit = shared.config.reassembly_limit;
     let stream =
-        stream.max_frame_size(hard_limit).aggregate_continuations().max_continuation_size(hard_limit);
+        stream.max_frame_size(hard_limit).aggregate_continuations().max_continuation_size(reassembly_limit);
     let socket = req.conn_data::<ConnSocket>().map(|s| s.0.clone());
     let (id, rx, cut, traffic) = shared.hub().open(socket);
     let connection =
@@ -115,6 +116,8 @@ impl Connection {
         mut cut: watch::Receiver<Option<String>>,
     ) {
         let idle_limit = self.shared.config.idle_limit;
+        let login_limit = self.shared.config.login_deadline;
+        let login_deadline = Instant::now() + login_limit;
         let mut deadline = Instant::now() + idle_limit;
         let mut paused = self.shared.paused.subscribe();
         // Taken in while a pause began: handled once resumed, so a pause holds every frame the
@@ -142,6 +145,13 @@ impl Connection {
                     }
                     message = stream.recv() => Input::Message(message),
                     out = rx.recv() => Input::Out(out),
+                    () = sleep_until(login_deadline), if self.identity.is_none() => {
+                        let reason = format!(
+                            "not logged in within {} s of connecting: send service_login / user_login first",
+                            login_limit.as_secs_f64()
+                        );
+                        break End::Close(CloseReason { code: CloseCode::Policy, description: Some(reason) });
+                    }
                     () = sleep_until(deadline) => {
                         let reason = format!(
                             "idle for more than {} s: send a heartbeat or a ping to keep the connection",
@@ -191,8 +201,12 @@ impl Connection {
             Input::Message(None) | Input::Out(None) => Some(End::Gone),
             Input::Message(Some(Err(error))) => {
                 let reason = format!("websocket protocol error: {error}");
-                let code = match error {
+                // actix-ws reports a reassembly over `max_continuation_size` as this I/O error.
+                let code = match &error {
                     actix_ws::ProtocolError::Overflow => CloseCode::Size,
+                    actix_ws::ProtocolError::Io(e) if e.to_string().contains("continuation size") => {
+                        CloseCode::Size
+                    }
                     _ => CloseCode::Protocol,
                 };
                 Some(End::Close(CloseReason { code, description: Some(reason) }))

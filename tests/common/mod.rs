@@ -274,6 +274,11 @@ impl WsClient {
             .expect("the frame is sent");
     }
 
+    /// Sends any WebSocket message as is (fragments, for instance).
+    pub async fn send_message(&mut self, message: ws::Message) {
+        self.sink.send(message).await.expect("the message is sent");
+    }
+
     /// Sends a WebSocket ping.
     pub async fn ping(&mut self, payload: &[u8]) {
         self.sink
