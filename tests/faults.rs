@@ -261,6 +261,264 @@ async fn echo_under_severs_echoes_every_message_once_in_order_and_reconnects_fas
     let tail = tail.expect("echoes arrived");
     assert!(tail <= LAST_ECHO_WITHIN, "the last echo came {tail:?} after the last send");
     assert!(p50 <= RECONNECT_GOAL, "reconnect per sever p50 {p50:?} exceeds {RECONNECT_GOAL:?}");
+    assert!(p99 <= RECONNECT_GOAL, "reconnect per sever p99 {p99:?} exceeds {RECONNECT_GOAL:?}");
     runtime.shutdown().await;
     drop(process);
+}
+
+/// A stream of numbered message_downs from the service to the world's user.
+struct Stream {
+    /// The first number this stream sends (those before were sent earlier).
+    first: usize,
+    /// Numbers `0..count` are expected.
+    count: usize,
+    /// The pacing of the sends.
+    every: Duration,
+    /// How long to keep collecting after the last send before giving up.
+    give_up: Duration,
+}
+
+/// Sends `stream` from `service`, calling `at(sent)` after each send, while collecting what the
+/// user receives; returns the numbers received, in order, once every number arrived (plus
+/// [`LATE_DUPLICATES`] to see late duplicates) or `give_up` after the last send, and when the
+/// last missing number arrived.
+async fn stream_through(
+    service: &moobius::client::Runtime,
+    user: &mut client_support::Events,
+    w: &client_support::World,
+    stream: Stream,
+    mut at: impl AsyncFnMut(usize),
+) -> (Vec<usize>, Option<Instant>) {
+    let Stream { first, count, every, give_up } = stream;
+    let mut tick = tokio::time::interval(every);
+    let mut sent = first;
+    let mut received = Vec::with_capacity(count);
+    let mut seen = vec![false; count];
+    let mut distinct = 0;
+    let mut deadline: Option<tokio::time::Instant> = None;
+    let mut complete = None;
+    loop {
+        tokio::select! {
+            _ = tick.tick(), if sent < count => {
+                service.send(w.say(sent.to_string())).expect("the queue accepts every message");
+                sent += 1;
+                at(sent).await;
+                if sent == count && deadline.is_none() {
+                    deadline = Some(tokio::time::Instant::now() + give_up);
+                }
+            }
+            event = user.0.recv() => {
+                let Some(event) = event else { panic!("the user runtime's events ended") };
+                let Some(n) = message_text(&event).and_then(|t| t.parse::<usize>().ok()) else { continue };
+                received.push(n);
+                if n < count && !seen[n] {
+                    seen[n] = true;
+                    distinct += 1;
+                    if distinct == count {
+                        complete = Some(Instant::now());
+                        deadline = Some(tokio::time::Instant::now() + LATE_DUPLICATES);
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => break,
+        }
+    }
+    (received, complete)
+}
+
+/// How long a stream is still watched after its last message arrived, for late duplicates.
+const LATE_DUPLICATES: Duration = Duration::from_millis(300);
+
+#[actix_rt::test]
+async fn a_platform_restart_mid_stream_loses_and_doubles_nothing() {
+    const COUNT: usize = 600;
+    /// The platform stops after this many sends and starts again this many sends later (at
+    /// 100 a second: a 1 s outage).
+    const STOP_AT: usize = 150;
+    const OUTAGE: usize = 100;
+    let platform = common::start_platform().await;
+    let w = client_support::world(&platform).await;
+    let (service, mut service_events) =
+        user_runtime_with(fast(&platform.ws_url(), Identity::service(&w.service_id), &w.owner.token));
+    let (_user, mut user_events) = user_runtime_with(fast(&platform.ws_url(), Identity::User, &w.user.token));
+    service_events.logged_in().await;
+    user_events.logged_in().await;
+
+    let restarted = std::cell::Cell::new(None);
+    let (received, _) = stream_through(
+        &service,
+        &mut user_events,
+        &w,
+        Stream { first: 0, count: COUNT, every: Duration::from_millis(10), give_up: WAIT_ALL },
+        async |sent| {
+            if sent == STOP_AT {
+                platform.stop().await;
+            } else if sent == STOP_AT + OUTAGE {
+                platform.start_again().await.expect("the platform starts again on its port");
+                restarted.set(Some(Instant::now()));
+            }
+        },
+    )
+    .await;
+    let tally = tally(COUNT, &received);
+    eprintln!(
+        "platform restart: {COUNT} message_downs, a {OUTAGE}-message (1 s) outage; lost {} duplicated {} reordered {}; \
+         service resent {}",
+        tally.lost,
+        tally.duplicated,
+        tally.reordered,
+        service.counters().resent
+    );
+    assert!(restarted.get().is_some(), "the platform was restarted mid-stream");
+    assert_eq!((tally.lost, tally.duplicated, tally.reordered), (0, 0, 0), "{tally:?}");
+    service.shutdown().await;
+}
+
+/// How long a stream may take to complete after its last send.
+const WAIT_ALL: Duration = Duration::from_secs(15);
+
+#[actix_rt::test]
+async fn a_half_open_pause_is_found_within_the_liveness_limit_and_loses_nothing() {
+    const COUNT: usize = 400;
+    const HEARTBEAT: Duration = Duration::from_millis(100);
+    const LIVENESS: Duration = Duration::from_millis(600);
+    /// The liveness watchdog checks 8 times per limit; scheduling gets a little more.
+    const DETECTION_SLACK: Duration = Duration::from_millis(LIVENESS.as_millis() as u64 / 8 + 100);
+    /// The proxy pauses after this many sends and resumes this many later (at 100 a second:
+    /// 1.5 s, longer than the liveness limit).
+    const PAUSE_AT: usize = 100;
+    const PAUSED_FOR: usize = 150;
+    let platform = common::start_platform().await;
+    let w = client_support::world(&platform).await;
+    let mut proxy = TcpProxy::start(platform.addr()).await;
+    let _proxy_events = proxy.events();
+    let (service, mut service_events) = user_runtime_with(
+        fast(&proxy.ws_url(), Identity::service(&w.service_id), &w.owner.token)
+            .heartbeat_interval(HEARTBEAT)
+            .liveness_limit(LIVENESS)
+            .send_timeout(Duration::from_millis(500)),
+    );
+    let (_user, mut user_events) = user_runtime_with(fast(&platform.ws_url(), Identity::User, &w.user.token));
+    service_events.logged_in().await;
+    user_events.logged_in().await;
+
+    let paused_at = std::cell::Cell::new(None);
+    let (detected_tx, mut detected) = mpsc::unbounded_channel();
+    // The service's events are watched beside the stream, for the disconnect.
+    actix_rt::spawn(async move {
+        while let Some(event) = service_events.0.recv().await {
+            if matches!(
+                &*event,
+                moobius::client::ClientEvent::Lifecycle(moobius::client::Lifecycle::Disconnected { .. })
+            ) {
+                let _ = detected_tx.send(Instant::now());
+            }
+        }
+    });
+    let (received, _) = stream_through(
+        &service,
+        &mut user_events,
+        &w,
+        Stream { first: 0, count: COUNT, every: Duration::from_millis(10), give_up: WAIT_ALL },
+        async |sent| {
+            if sent == PAUSE_AT {
+                proxy.pause(true);
+                paused_at.set(Some(Instant::now()));
+            } else if sent == PAUSE_AT + PAUSED_FOR {
+                proxy.pause(false);
+            }
+        },
+    )
+    .await;
+    let paused_at = paused_at.get().expect("the proxy paused");
+    let found = detected.try_recv().expect("the half-open connection was given up");
+    let after = found.saturating_duration_since(paused_at);
+    let tally = tally(COUNT, &received);
+    eprintln!(
+        "half-open pause: {COUNT} message_downs, paused {PAUSED_FOR} sends (1.5 s); zombie found {after:?} after the \
+         pause (liveness limit {LIVENESS:?}); lost {} duplicated {} reordered {}",
+        tally.lost, tally.duplicated, tally.reordered
+    );
+    assert!(
+        after <= LIVENESS + DETECTION_SLACK,
+        "the zombie was found {after:?} after the pause, the liveness limit is {LIVENESS:?}"
+    );
+    assert!(after + HEARTBEAT * 2 >= LIVENESS, "given up {after:?} after the pause: before the limit");
+    assert_eq!((tally.lost, tally.duplicated, tally.reordered), (0, 0, 0), "{tally:?}");
+    service.shutdown().await;
+}
+
+#[actix_rt::test]
+async fn against_a_flapping_platform_logins_stay_within_the_bound_and_delivery_resumes_when_it_stops() {
+    const BURST: u32 = 3;
+    const INTERVAL: Duration = Duration::from_millis(200);
+    /// Logins are counted over this window of flapping.
+    const WINDOW: Duration = Duration::from_secs(3);
+    /// Once the flapping stops, delivery resumes within one pacing interval and this.
+    const RECOVERY_SLACK: Duration = Duration::from_millis(500);
+    let platform = common::start_platform().await;
+    let w = client_support::world(&platform).await;
+    let mut proxy = TcpProxy::start(platform.addr()).await;
+    let mut proxy_events = proxy.events();
+    let (service, mut service_events) = user_runtime_with(
+        fast(&proxy.ws_url(), Identity::service(&w.service_id), &w.owner.token)
+            .login_burst(BURST)
+            .login_interval(INTERVAL),
+    );
+    let (_user, mut user_events) = user_runtime_with(fast(&platform.ws_url(), Identity::User, &w.user.token));
+    service_events.logged_in().await;
+    user_events.logged_in().await;
+    proxy.flap(true);
+    proxy.sever_all();
+    let flapping_since = Instant::now();
+    let mut logins = 0u32;
+    let mut sent = 0usize;
+    let window_end = tokio::time::Instant::now() + WINDOW;
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                service.send(w.say(sent.to_string())).expect("accepted while flapping");
+                sent += 1;
+            }
+            Some(event) = proxy_events.recv() => {
+                if let ProxyEvent::LoginReceipt { accepted: true, .. } = event {
+                    logins += 1;
+                }
+            }
+            _ = tokio::time::sleep_until(window_end) => break,
+        }
+    }
+    let bound = BURST + (WINDOW.as_millis() / INTERVAL.as_millis()) as u32 + 1;
+    let rate = f64::from(logins) / flapping_since.elapsed().as_secs_f64();
+    eprintln!(
+        "flapping: {logins} logins in {WINDOW:?} ({rate:.1}/s; bound {bound}: burst {BURST} + one per {INTERVAL:?})"
+    );
+    assert!(logins <= bound, "{logins} logins in {WINDOW:?}, the bound is {bound}");
+    assert!(logins >= 2, "the client kept logging in while the platform flapped ({logins})");
+
+    proxy.flap(false);
+    let stopped = Instant::now();
+    // Delivery resumes: everything sent so far arrives, once and in order, then one more.
+    let (received, complete) = stream_through(
+        &service,
+        &mut user_events,
+        &w,
+        Stream { first: sent, count: sent + 1, every: Duration::from_millis(1), give_up: WAIT_ALL },
+        async |_| {},
+    )
+    .await;
+    let recovered = complete.map(|at| at.saturating_duration_since(stopped));
+    let tally = tally(sent + 1, &received);
+    eprintln!(
+        "flapping stopped: delivery complete {recovered:?} later; lost {} duplicated {} reordered {}",
+        tally.lost, tally.duplicated, tally.reordered
+    );
+    assert_eq!((tally.lost, tally.duplicated, tally.reordered), (0, 0, 0), "{tally:?}");
+    let recovered = recovered.expect("delivery completed");
+    assert!(
+        recovered <= INTERVAL + RECOVERY_SLACK,
+        "delivery resumed {recovered:?} after the flapping stopped"
+    );
+    service.shutdown().await;
 }
