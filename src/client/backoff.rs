@@ -1,7 +1,18 @@
-//! How long to wait before reconnect attempt N: exponential backoff with full jitter, as a pure
-//! function so it can be tested without clocks or randomness.
+//! When to reconnect, as pure functions tested without clocks or randomness (the caller passes
+//! the time and the jitter).
+//!
+//! The rule:
+//! - A drop of a session that had logged in (its login receipt said `status: true`) reconnects at
+//!   once, after a jitter of at most [`DEFAULT_SESSION_DROP_JITTER`](super::DEFAULT_SESSION_DROP_JITTER) (25 ms).
+//! - Only failed attempts back off: a connect error, a refused login, or a drop before the login
+//!   receipt. The `n`th failure in a row waits a uniformly random time in
+//!   `[0, min(backoff_cap, backoff_base × 2^(n-1))]` (exponential, full jitter, capped).
+//! - Whatever the above says, logins are paced: at most
+//!   [`DEFAULT_LOGIN_BURST`](super::DEFAULT_LOGIN_BURST) (5) at once, then one per
+//!   [`DEFAULT_LOGIN_INTERVAL`](super::DEFAULT_LOGIN_INTERVAL) (500 ms), so a platform that
+//!   accepts logins and drops them at once ("flapping") sees at most `5 + 2/s` logins.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The delay before reconnect `attempt` (1 for the first retry; 0 means "connect now").
 ///
@@ -25,13 +36,75 @@ pub(crate) fn ceiling(attempt: u32, base: Duration, cap: Duration) -> Duration {
     base.checked_mul(1u32 << doublings.min(31)).map_or(cap, |grown| grown.min(cap))
 }
 
-/// The attempt number after a connection ended: the first step again if it had stayed logged in
-/// for at least `reset_after` (`up_for` is how long it was logged in, `None` if it never was),
-/// else one step further.
-pub(crate) fn next_attempt(current: u32, up_for: Option<Duration>, reset_after: Duration) -> u32 {
-    match up_for {
-        Some(up) if up >= reset_after => 1,
-        _ => current.saturating_add(1),
+/// Where the reconnect loop stands: the retry about to be made since the last session that
+/// logged in (or since the start), and how many attempts in a row failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Retry {
+    /// The reconnect attempt about to be made (1 for the first retry; 0 for the first connect).
+    pub(crate) attempt: u32,
+    /// Attempts in a row that failed: a connect error, a refused login or a drop before the
+    /// login's receipt. Only these grow the backoff.
+    pub(crate) failures: u32,
+}
+
+/// The retry after a connection ended. `logged_in` says whether it had logged in (login receipt
+/// `status: true`): then it is a dropped session and the failures start again from zero; else it
+/// was one more failed attempt.
+pub(crate) fn after_connection(previous: Retry, logged_in: bool) -> Retry {
+    if logged_in {
+        Retry { attempt: 1, failures: 0 }
+    } else {
+        Retry { attempt: previous.attempt.saturating_add(1), failures: previous.failures.saturating_add(1) }
+    }
+}
+
+/// How long to wait before `retry`: nothing for the first connect; `unit × session_jitter` after a
+/// dropped session (no failure yet); the exponential backoff with full jitter ([`delay`]) for the
+/// `failures`th failure in a row. `unit` is clamped to `[0, 1]`.
+pub(crate) fn retry_delay(
+    retry: Retry,
+    base: Duration,
+    cap: Duration,
+    session_jitter: Duration,
+    unit: f64,
+) -> Duration {
+    match retry {
+        Retry { attempt: 0, .. } => Duration::ZERO,
+        Retry { failures: 0, .. } => session_jitter.mul_f64(unit.clamp(0.0, 1.0)),
+        Retry { failures, .. } => delay(failures, base, cap, unit),
+    }
+}
+
+/// Bounds the rate of logins (GCRA, the token bucket's equivalent): at most `burst` logins at
+/// once, then one per `interval`. Over any window of length `w` there are at most
+/// `burst + w / interval` logins, however often the platform drops the sessions it accepts.
+/// Pure: the caller passes the clock.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LoginPacer {
+    burst: u32,
+    interval: Duration,
+    /// GCRA's theoretical arrival time: when the bucket would be full again. `None` before the
+    /// first login.
+    full_at: Option<Instant>,
+}
+
+impl LoginPacer {
+    /// A pacer allowing `burst` (at least 1) logins at once and one per `interval` after.
+    pub(crate) fn new(burst: u32, interval: Duration) -> Self {
+        Self { burst: burst.max(1), interval, full_at: None }
+    }
+
+    /// Reserves the next login slot for a login wanted at `at`; returns how long after `at` it
+    /// may be made (zero when the budget allows it at once).
+    pub(crate) fn reserve(&mut self, at: Instant) -> Duration {
+        let tolerance = self.interval.saturating_mul(self.burst - 1);
+        let earliest = match self.full_at {
+            None => at,
+            Some(full_at) => full_at.checked_sub(tolerance).map_or(at, |allowed| allowed.max(at)),
+        };
+        let full_at = self.full_at.map_or(earliest, |full_at| full_at.max(earliest));
+        self.full_at = Some(full_at + self.interval);
+        earliest - at
     }
 }
 
@@ -80,14 +153,87 @@ mod tests {
         }
     }
 
+    const JITTER: Duration = Duration::from_millis(25);
+
     #[test]
-    fn a_stable_connection_resets_the_backoff_and_a_short_one_does_not() {
-        let reset = Duration::from_secs(60);
-        assert_eq!(next_attempt(0, Some(Duration::from_secs(1)), reset), 1);
-        assert_eq!(next_attempt(4, Some(Duration::from_secs(1)), reset), 5);
-        assert_eq!(next_attempt(4, None, reset), 5, "never logged in: keep backing off");
-        assert_eq!(next_attempt(7, Some(Duration::from_secs(61)), reset), 1);
-        assert_eq!(next_attempt(u32::MAX, None, reset), u32::MAX);
+    fn a_dropped_session_reconnects_at_once_and_failures_grow_the_backoff() {
+        let start = Retry::default();
+        assert_eq!(retry_delay(start, BASE, CAP, JITTER, 0.9), Duration::ZERO, "the first connect");
+        // A session that had logged in drops: the first retry, no failure, a jitter at most.
+        let dropped = after_connection(start, true);
+        assert_eq!(dropped, Retry { attempt: 1, failures: 0 });
+        assert_eq!(retry_delay(dropped, BASE, CAP, JITTER, 1.0), JITTER);
+        assert_eq!(retry_delay(dropped, BASE, CAP, JITTER, 0.0), Duration::ZERO);
+        // Then attempts fail: the backoff grows with each failure.
+        let failed = after_connection(dropped, false);
+        assert_eq!(failed, Retry { attempt: 2, failures: 1 });
+        assert_eq!(retry_delay(failed, BASE, CAP, JITTER, 1.0), BASE);
+        let failed = after_connection(after_connection(failed, false), false);
+        assert_eq!(failed, Retry { attempt: 4, failures: 3 });
+        assert_eq!(retry_delay(failed, BASE, CAP, JITTER, 1.0), BASE * 4);
+        // A login succeeds and that session drops: at once again, however many failures before.
+        assert_eq!(after_connection(failed, true), Retry { attempt: 1, failures: 0 });
+    }
+
+    #[test]
+    fn repeated_session_drops_never_back_off() {
+        let mut retry = Retry::default();
+        for _ in 0..1000 {
+            retry = after_connection(retry, true);
+            assert!(retry_delay(retry, BASE, CAP, JITTER, jitter()) <= JITTER);
+        }
+    }
+
+    #[test]
+    fn a_first_connect_that_fails_backs_off_from_the_first_step() {
+        let failed = after_connection(Retry::default(), false);
+        assert_eq!(failed, Retry { attempt: 1, failures: 1 });
+        assert_eq!(retry_delay(failed, BASE, CAP, JITTER, 1.0), BASE);
+        let saturated = Retry { attempt: u32::MAX, failures: u32::MAX };
+        assert_eq!(after_connection(saturated, false), saturated);
+        assert_eq!(retry_delay(saturated, BASE, CAP, JITTER, 1.0), CAP);
+    }
+
+    #[test]
+    fn logins_are_paced_to_a_burst_then_one_per_interval() {
+        let interval = Duration::from_millis(500);
+        let mut pacer = LoginPacer::new(3, interval);
+        let t0 = Instant::now();
+        assert_eq!(pacer.reserve(t0), Duration::ZERO);
+        assert_eq!(pacer.reserve(t0), Duration::ZERO);
+        assert_eq!(pacer.reserve(t0), Duration::ZERO);
+        assert_eq!(pacer.reserve(t0), interval, "the burst is spent");
+        assert_eq!(pacer.reserve(t0), interval * 2);
+        // Later requests wait for their slot only.
+        assert_eq!(pacer.reserve(t0 + interval * 2), interval);
+        // After a long quiet time the whole burst is back, and no more.
+        let later = t0 + Duration::from_secs(60);
+        for _ in 0..3 {
+            assert_eq!(pacer.reserve(later), Duration::ZERO);
+        }
+        assert_eq!(pacer.reserve(later), interval);
+    }
+
+    #[test]
+    fn paced_logins_stay_within_the_bound_over_any_window() {
+        let interval = Duration::from_millis(100);
+        let burst = 4;
+        let mut pacer = LoginPacer::new(burst, interval);
+        let t0 = Instant::now();
+        // A flapping platform: a login is wanted again 1 ms after each one is made.
+        let mut at = t0;
+        let mut logins = Vec::new();
+        for _ in 0..200 {
+            at += pacer.reserve(at);
+            logins.push(at);
+            at += Duration::from_millis(1);
+        }
+        let window = Duration::from_secs(2);
+        for (i, start) in logins.iter().enumerate() {
+            let within = logins[i..].iter().take_while(|t| **t < *start + window).count();
+            assert!(within as u32 <= burst + 20, "{within} logins in a {window:?} window");
+        }
+        assert_eq!(LoginPacer::new(0, interval).burst, 1, "a zero burst still lets logins through");
     }
 
     #[test]

@@ -16,12 +16,20 @@ pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(30);
 /// Added to two heartbeat intervals to make the default liveness limit: with nothing at all
 /// received for `2 × heartbeat + grace`, the connection is presumed half-open and replaced.
 pub const LIVENESS_GRACE: Duration = Duration::from_secs(10);
-/// First reconnect backoff ceiling; it doubles per attempt (with full jitter).
+/// First reconnect backoff ceiling, after the first failed attempt; it doubles per failure in a
+/// row (with full jitter). Only failures back off: a connect error, a refused login, a drop before
+/// the login receipt.
 pub const DEFAULT_BACKOFF_BASE: Duration = Duration::from_millis(100);
 /// Largest reconnect backoff.
 pub const DEFAULT_BACKOFF_CAP: Duration = Duration::from_secs(30);
-/// A connection logged in for this long resets the backoff to its first step.
-pub const DEFAULT_BACKOFF_RESET_AFTER: Duration = Duration::from_secs(60);
+/// After a session that had logged in drops, the reconnect waits a uniformly random time up to
+/// this, no more (so many clients cut at once do not reconnect in the same millisecond).
+pub const DEFAULT_SESSION_DROP_JITTER: Duration = Duration::from_millis(25);
+/// Logins that may be made at once before the login pacing applies.
+pub const DEFAULT_LOGIN_BURST: u32 = 5;
+/// Past the burst, at most one login per this interval (2 a second), however quickly the platform
+/// drops the sessions it accepts: over any window `w` at most `burst + w / interval` logins.
+pub const DEFAULT_LOGIN_INTERVAL: Duration = Duration::from_millis(500);
 /// Refused logins in a row after which the runtime stops (a wrong token is not fixed by retrying).
 pub const DEFAULT_MAX_LOGIN_REFUSALS: u32 = 5;
 /// Frames the outbound queue holds (waiting plus unacknowledged) before `send` refuses more.
@@ -65,7 +73,9 @@ pub struct ClientConfig {
     pub(crate) liveness_limit: Duration,
     pub(crate) backoff_base: Duration,
     pub(crate) backoff_cap: Duration,
-    pub(crate) backoff_reset_after: Duration,
+    pub(crate) session_drop_jitter: Duration,
+    pub(crate) login_burst: u32,
+    pub(crate) login_interval: Duration,
     pub(crate) max_login_refusals: u32,
     pub(crate) queue_capacity: usize,
     pub(crate) shutdown_deadline: Duration,
@@ -84,7 +94,9 @@ impl std::fmt::Debug for ClientConfig {
             .field("liveness_limit", &self.liveness_limit)
             .field("backoff_base", &self.backoff_base)
             .field("backoff_cap", &self.backoff_cap)
-            .field("backoff_reset_after", &self.backoff_reset_after)
+            .field("session_drop_jitter", &self.session_drop_jitter)
+            .field("login_burst", &self.login_burst)
+            .field("login_interval", &self.login_interval)
             .field("max_login_refusals", &self.max_login_refusals)
             .field("queue_capacity", &self.queue_capacity)
             .field("shutdown_deadline", &self.shutdown_deadline)
@@ -125,7 +137,9 @@ impl ClientConfig {
                 liveness_limit: DEFAULT_HEARTBEAT_INTERVAL * 2 + LIVENESS_GRACE,
                 backoff_base: DEFAULT_BACKOFF_BASE,
                 backoff_cap: DEFAULT_BACKOFF_CAP,
-                backoff_reset_after: DEFAULT_BACKOFF_RESET_AFTER,
+                session_drop_jitter: DEFAULT_SESSION_DROP_JITTER,
+                login_burst: DEFAULT_LOGIN_BURST,
+                login_interval: DEFAULT_LOGIN_INTERVAL,
                 max_login_refusals: DEFAULT_MAX_LOGIN_REFUSALS,
                 queue_capacity: DEFAULT_QUEUE_CAPACITY,
                 shutdown_deadline: DEFAULT_SHUTDOWN_DEADLINE,
@@ -197,8 +211,16 @@ impl ClientConfigBuilder {
         backoff_cap: Duration
     );
     setter!(
-        /// See [`DEFAULT_BACKOFF_RESET_AFTER`].
-        backoff_reset_after: Duration
+        /// See [`DEFAULT_SESSION_DROP_JITTER`].
+        session_drop_jitter: Duration
+    );
+    setter!(
+        /// See [`DEFAULT_LOGIN_BURST`] (at least 1).
+        login_burst: u32
+    );
+    setter!(
+        /// See [`DEFAULT_LOGIN_INTERVAL`]; zero turns the login pacing off.
+        login_interval: Duration
     );
     setter!(
         /// See [`DEFAULT_MAX_LOGIN_REFUSALS`].
@@ -230,7 +252,7 @@ impl ClientConfigBuilder {
     /// # Errors
     /// [`ClientErrorKind::InvalidConfig`](super::ClientErrorKind::InvalidConfig) when the URL is
     /// not `ws://` or `wss://`, a duration that must be positive is zero, the backoff base
-    /// exceeds its cap, the queue capacity or refusal limit is zero, or the liveness limit is not
+    /// exceeds its cap, the queue capacity, login burst or refusal limit is zero, or the liveness limit is not
     /// longer than the heartbeat interval.
     ///
     /// # Examples
@@ -276,6 +298,9 @@ impl ClientConfigBuilder {
         if c.queue_capacity == 0 {
             return Err(ClientError::config("queue_capacity must be at least 1"));
         }
+        if c.login_burst == 0 {
+            return Err(ClientError::config("login_burst must be at least 1"));
+        }
         if c.max_login_refusals == 0 {
             return Err(ClientError::config("max_login_refusals must be at least 1"));
         }
@@ -299,6 +324,8 @@ mod tests {
         assert_eq!(c.liveness_limit, Duration::from_secs(70));
         assert_eq!(c.queue_capacity, 10_000);
         assert_eq!(c.max_login_refusals, 5);
+        assert_eq!(c.session_drop_jitter, Duration::from_millis(25));
+        assert_eq!((c.login_burst, c.login_interval), (5, Duration::from_millis(500)));
     }
 
     #[test]
@@ -316,6 +343,8 @@ mod tests {
         assert!(err.to_string().contains("queue_capacity"), "{err}");
         let err = builder().liveness_limit(Duration::from_secs(1)).build().unwrap_err();
         assert!(err.to_string().contains("liveness_limit"), "{err}");
+        let err = builder().login_burst(0).build().unwrap_err();
+        assert!(err.to_string().contains("login_burst"), "{err}");
         let err = builder().send_timeout(Duration::ZERO).build().unwrap_err();
         assert!(err.to_string().contains("send_timeout"), "{err}");
     }

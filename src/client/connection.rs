@@ -1,8 +1,10 @@
 //! The connection actor: one WebSocket at a time, under an actix `Supervisor`. It connects (with
 //! a timeout), logs in first, lets the queue flush only after the login's receipt says yes,
-//! decodes what arrives and hands it on. Any failure stops it; the supervisor restarts it and it
-//! waits out an exponential backoff with full jitter before the next attempt. Everything that
-//! must survive a restart (seq, frames, counters) lives outside it, in `Shared` and the queue.
+//! decodes what arrives and hands it on. Any failure stops it; the supervisor restarts it, and it
+//! reconnects by the rule of `backoff`: at once (a jitter of a few ms) after a dropped session,
+//! with exponential backoff and full jitter after failed attempts, never faster than the login
+//! pacing. Everything that must survive a restart (seq, frames, counters) lives outside it, in
+//! `Shared` and the queue.
 
 use super::backoff;
 use super::config::{ClientConfig, Identity};
@@ -76,8 +78,11 @@ pub(crate) struct Connection {
     queue: Addr<Outbound>,
     dispatch: Dispatch,
     http: Option<awc::Client>,
-    /// Reconnect attempt (0: connect at once). Survives restarts: the supervisor reuses the value.
-    attempt: u32,
+    /// The reconnect attempt and failures in a row. Survives restarts: the supervisor reuses the
+    /// value.
+    retry: backoff::Retry,
+    /// Paces the logins (and so the connects: each one logs in). Survives restarts.
+    pacer: backoff::LoginPacer,
     /// Refused logins in a row.
     refusals: u32,
     ever_connected: bool,
@@ -100,12 +105,13 @@ impl Connection {
         dispatch: Dispatch,
     ) -> Self {
         Self {
+            pacer: backoff::LoginPacer::new(config.login_burst, config.login_interval),
             config,
             shared,
             queue,
             dispatch,
             http: None,
-            attempt: 0,
+            retry: backoff::Retry::default(),
             refusals: 0,
             ever_connected: false,
             epoch: 0,
@@ -317,10 +323,11 @@ impl Connection {
             }
             _ => {
                 if let Some(seq) = incoming.seq
-                    && !self.shared.advance_seq(seq)
+                    && let Err(highest) = self.shared.advance_seq(seq)
                 {
                     self.shared.duplicates.fetch_add(1, Ordering::AcqRel);
-                    log::debug!("dropped event seq {seq}: already handled");
+                    let how = if seq == highest { "repeated" } else { "out of order" };
+                    log::warn!("dropped event seq {seq} ({how}): the highest handled is seq {highest}");
                     return;
                 }
                 self.dispatch.emit(ClientEvent::Platform(incoming));
@@ -370,19 +377,44 @@ impl Actor for Connection {
             }
             return; // Idle for good; the supervisor ends once the runtime drops its addresses.
         }
-        if self.attempt == 0 {
+        let retry = self.retry;
+        let delay = backoff::retry_delay(
+            retry,
+            self.config.backoff_base,
+            self.config.backoff_cap,
+            self.config.session_drop_jitter,
+            backoff::jitter(),
+        );
+        let paced = if self.config.login_interval.is_zero() {
+            Duration::ZERO
+        } else {
+            self.pacer.reserve(Instant::now() + delay)
+        };
+        if retry.attempt == 0 && delay.is_zero() && paced.is_zero() {
             self.connect(ctx);
             return;
         }
-        let delay = backoff::delay(
-            self.attempt,
-            self.config.backoff_base,
-            self.config.backoff_cap,
-            backoff::jitter(),
-        );
-        log::info!("reconnecting to {} in {delay:?} (attempt {})", self.config.url, self.attempt);
-        self.set_state(ConnectionState::BackingOff { attempt: self.attempt });
-        ctx.run_later(delay, |act, ctx| act.connect(ctx));
+        let wait = delay + paced;
+        if paced.is_zero() {
+            log::info!(
+                "reconnecting to {} in {wait:?} (attempt {}, {} failed in a row)",
+                self.config.url,
+                retry.attempt,
+                retry.failures
+            );
+        } else {
+            log::warn!(
+                "reconnecting to {} in {wait:?} (attempt {}, {} failed in a row; {paced:?} of it is login pacing: \
+                 at most {} logins at once, then one per {:?})",
+                self.config.url,
+                retry.attempt,
+                retry.failures,
+                self.config.login_burst,
+                self.config.login_interval
+            );
+        }
+        self.set_state(ConnectionState::BackingOff { attempt: retry.attempt });
+        ctx.run_later(wait, |act, ctx| act.connect(ctx));
     }
 
     fn stopping(&mut self, _ctx: &mut Context<Self>) -> Running {
@@ -400,8 +432,8 @@ impl Actor for Connection {
 
 impl Supervised for Connection {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
-        let up_for = self.up_since.map(|up| up.elapsed());
-        self.attempt = backoff::next_attempt(self.attempt, up_for, self.config.backoff_reset_after);
+        // A session that had logged in reconnects at once; anything else was a failed attempt.
+        self.retry = backoff::after_connection(self.retry, self.up_since.is_some());
         self.phase = Phase::Idle;
         self.writer = None;
         self.login_id = None;

@@ -41,7 +41,8 @@ pub struct Counters {
     pub resent: u64,
     /// Receipts with `status: false`.
     pub refused: u64,
-    /// Inbound events dropped because their `seq` was already handled.
+    /// Inbound events dropped because their `seq` was already handled (repeated, or lower than
+    /// the highest handled); each is logged as a warning with both numbers.
     pub duplicates_dropped: u64,
 }
 
@@ -127,9 +128,13 @@ impl Shared {
         self.last_seq.load(Ordering::Acquire)
     }
 
-    /// Records `seq` as handled; `false` if it (or a later one) already was: a duplicate.
-    pub(crate) fn advance_seq(&self, seq: u64) -> bool {
-        self.last_seq.fetch_max(seq, Ordering::AcqRel) < seq
+    /// Records `seq` as handled; `Err(highest)` (the highest seq handled before) if it, or a later
+    /// one, already was: a repeated or out-of-order event.
+    pub(crate) fn advance_seq(&self, seq: u64) -> Result<(), u64> {
+        match self.last_seq.fetch_max(seq, Ordering::AcqRel) {
+            highest if highest < seq => Ok(()),
+            highest => Err(highest),
+        }
     }
 
     pub(crate) fn epoch(&self) -> u64 {
@@ -221,10 +226,10 @@ mod tests {
     #[test]
     fn seq_only_moves_forward_and_flags_duplicates() {
         let shared = Shared::new(1);
-        assert!(shared.advance_seq(1));
-        assert!(shared.advance_seq(3));
-        assert!(!shared.advance_seq(2), "an older seq is a duplicate");
-        assert!(!shared.advance_seq(3), "the same seq is a duplicate");
+        assert_eq!(shared.advance_seq(1), Ok(()));
+        assert_eq!(shared.advance_seq(3), Ok(()));
+        assert_eq!(shared.advance_seq(2), Err(3), "an older seq is a duplicate, reported with the highest");
+        assert_eq!(shared.advance_seq(3), Err(3), "the same seq is a duplicate");
         assert_eq!(shared.last_seq(), 3);
     }
 

@@ -1,9 +1,11 @@
 //! Helpers for the client runtime's tests: fast timings, a world on the local platform (owner,
 //! service, channel, user, group), waiting for runtime events with a timeout, and a small
-//! fault-injecting WebSocket proxy (the local platform only sends valid frames).
+//! fault-injecting WebSocket proxy (the local platform only sends valid frames), and a TCP fault
+//! proxy (sever with RST, pause, flap) for the fault suite.
 #![allow(dead_code, unreachable_pub)]
 
 pub mod proxy;
+pub mod tcp_proxy;
 
 use crate::common::{self, Account, WsClient};
 use moobius::client::{
