@@ -14,7 +14,7 @@ use client_support::tcp_proxy::{ProxyEvent, TcpProxy};
 use client_support::{fast, message_text, user_runtime_with};
 use moobius::client::Identity;
 use moobius::platform::LocalPlatform;
-use moobius::protocol::{Frame, MessageContent};
+use moobius::protocol::{ChannelId, Frame, GroupId, MessageContent, ServiceId};
 use rand::Rng;
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
@@ -171,7 +171,8 @@ async fn echo_under_severs_echoes_every_message_once_in_order_and_reconnects_fas
     let (runtime, mut events) =
         user_runtime_with(fast(&platform.ws_url(), Identity::User, &user.token).queue_capacity(4 * COUNT));
     events.logged_in().await;
-    runtime.send(Frame::join_channel(&user.user_id, &channel)).expect("the join is queued");
+    let (service_id, channel) = (ServiceId::from(service_id), ChannelId::from(channel));
+    runtime.send(Frame::join_channel(user.user_id.clone(), channel.clone())).expect("the join is queued");
 
     let mut rng = rand::rng();
     let mut tick = tokio::time::interval(SEND_EVERY);
@@ -194,7 +195,8 @@ async fn echo_under_severs_echoes_every_message_once_in_order_and_reconnects_fas
         tokio::select! {
             _ = tick.tick(), if sent < COUNT => {
                 let content = MessageContent::text(sent.to_string());
-                let frame = Frame::message_up(&user.user_id, &service_id, &channel, content, &service_id)
+                let to = GroupId::from(service_id.as_str());
+                let frame = Frame::message_up(user.user_id.clone(), service_id.clone(), channel.clone(), content, to)
                     .expect("a recipient");
                 runtime.send(frame).expect("the queue accepts every message");
                 sent += 1;
