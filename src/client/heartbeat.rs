@@ -11,7 +11,8 @@ use actix::prelude::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The liveness check runs this many times per liveness limit (so it notices within 1/8 of it).
+/// While the connection is down, or the limit was just reached, the liveness check runs this many
+/// times per liveness limit; otherwise it runs when the limit would be reached.
 const CHECKS_PER_LIMIT: u32 = 8;
 /// ...but never more often than this.
 const MIN_CHECK_EVERY: Duration = Duration::from_millis(5);
@@ -62,23 +63,26 @@ impl Heartbeat {
         }));
     }
 
+    /// Checks liveness, and schedules the next check for when the limit would be reached if
+    /// nothing arrives meanwhile: a zombie is found at the limit, not up to a period after it.
     fn watch(&mut self, ctx: &mut Context<Self>) {
         if self.shared.finished() {
             ctx.stop();
             return;
         }
-        let state = self.shared.state();
-        if !matches!(state, ConnectionState::LoggingIn | ConnectionState::Connected) {
-            return;
-        }
         let silent = self.shared.silent_for();
+        let state = self.shared.state();
+        let live = matches!(state, ConnectionState::LoggingIn | ConnectionState::Connected);
         let epoch = self.shared.epoch();
-        if silent >= self.limit && self.reported != epoch {
+        if live && silent >= self.limit && self.reported != epoch {
             self.reported = epoch;
             let reason = format!("nothing received for {silent:?} (liveness limit {:?})", self.limit);
             log::warn!("{reason}: reconnecting");
             self.connection.do_send(Reconnect { epoch, reason });
         }
+        let until_limit = self.limit.saturating_sub(silent);
+        let next = if live && !until_limit.is_zero() { until_limit } else { self.limit / CHECKS_PER_LIMIT };
+        ctx.run_later(next.max(MIN_CHECK_EVERY), Self::watch);
     }
 }
 
@@ -87,7 +91,6 @@ impl Actor for Heartbeat {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.run_interval(self.interval, Self::beat);
-        let every = (self.limit / CHECKS_PER_LIMIT).max(MIN_CHECK_EVERY);
-        ctx.run_interval(every, Self::watch);
+        self.watch(ctx);
     }
 }
