@@ -43,7 +43,7 @@ impl HttpClient {
     /// events. A channel bound to another service of the platform moves to this one.
     ///
     /// # Errors
-    /// [`HttpErrorKind::Refused`] when the account does not own the service or the channel does
+    /// [`HttpErrorKind::Refused`](super::HttpErrorKind::Refused) when the account does not own the service or the channel does
     /// not exist; as every call.
     ///
     /// # Examples
