@@ -43,7 +43,7 @@ mod config;
 mod connection;
 mod error;
 mod event;
-mod handler;
+pub(crate) mod handler;
 mod heartbeat;
 mod queue;
 mod runtime;

@@ -13,6 +13,7 @@ use super::channel::{Channel, Failed};
 use super::event::{ChannelEvent, EventKind};
 use super::restart::RestartPolicy;
 use super::role::Role;
+use crate::client::handler::panic_message;
 use crate::protocol::ChannelId;
 use actix::prelude::*;
 use std::collections::{HashMap, VecDeque};
@@ -242,15 +243,6 @@ where
         self.board.notify(&id, SupervisionKind::Restarting { reason, attempt: attempt + 1, delay });
         ctx.run_later(delay, |keeper, ctx| keeper.spawn_actor(ctx));
     }
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    let text = panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a non-string payload".to_owned());
-    format!("panicked: {text}")
 }
 
 impl<A, R> Actor for Keeper<A, R>
