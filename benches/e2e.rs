@@ -5,61 +5,43 @@
 //! user message_up → service handler → message_down → user (p50/p99). Prints a table with the
 //! ratio. Run: `cargo bench --bench e2e` (env `E2E_FRAMES`, `E2E_ROUNDS` to change the sizes).
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+// The integration tests' helpers (provisioning, the raw WebSocket client); the bench uses a few.
+#[path = "../tests/it/support/mod.rs"]
+#[allow(unused_imports)]
+mod support;
 
 use awc::ws;
 use futures_util::{SinkExt as _, StreamExt as _};
 use moobius::client::{Client, ClientConfig, ClientEvent, HandlerSpec, Identity, Runtime};
 use moobius::platform::PlatformHandle;
-use moobius::protocol::{
-    ChannelId, CharacterId, Event, Frame, GroupId, Incoming, MessageContent, Secret, ServiceId,
-};
+use moobius::protocol::{Event, Frame, Incoming, MessageContent, Secret};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::{World, world};
 use tokio::sync::mpsc;
-
-struct World {
-    token: String,
-    user_token: String,
-    user_id: CharacterId,
-    service_id: ServiceId,
-    channel_id: ChannelId,
-    group: GroupId,
-    agent: CharacterId,
-}
-
-async fn world(platform: &PlatformHandle) -> World {
-    let owner = common::sign_in(platform, "owner", "pw").await;
-    let service_id = common::create_service(platform, &owner.token).await;
-    let channel_id = common::create_channel(platform, &owner.token, "bench").await;
-    common::bind(platform, &owner.token, &service_id, &channel_id).await;
-    let user = common::sign_in(platform, "user", "pw").await;
-    let mut ws = common::login_user(platform, &user.token).await;
-    assert!(ws.request(Frame::join_channel(user.user_id.clone(), channel_id.clone())).await.status);
-    let group = common::create_group(platform, &owner.token, &[&user.user_id]).await;
-    let agent = common::create_character(platform, &owner.token, &service_id, "agent").await;
-    World {
-        token: owner.token,
-        user_token: user.token,
-        user_id: user.user_id,
-        service_id,
-        channel_id,
-        group,
-        agent,
-    }
-}
 
 fn down(w: &World, text: String) -> Frame {
     let content = MessageContent::text(text);
-    Frame::message_down(w.service_id.clone(), w.channel_id.clone(), content, w.group.clone(), w.agent.clone())
-        .unwrap()
+    Frame::message_down(
+        w.service_id.clone(),
+        w.channel_id.clone(),
+        content,
+        w.user_group.clone(),
+        w.agent.clone(),
+    )
+    .unwrap()
 }
 
 fn up(w: &World, text: String) -> Frame {
     let content = MessageContent::text(text);
-    Frame::message_up(w.user_id.clone(), w.service_id.clone(), w.channel_id.clone(), content, w.group.clone())
-        .unwrap()
+    Frame::message_up(
+        w.user.user_id.clone(),
+        w.service_id.clone(),
+        w.channel_id.clone(),
+        content,
+        w.user_group.clone(),
+    )
+    .unwrap()
 }
 
 fn text_of(event: &Event) -> Option<&str> {
@@ -89,7 +71,7 @@ fn config(url: &str, identity: Identity, token: &str, capacity: usize) -> Client
 
 async fn next_text(rx: &mut mpsc::UnboundedReceiver<Arc<ClientEvent>>) -> String {
     loop {
-        let event = tokio::time::timeout(common::WAIT, rx.recv()).await.expect("an event in time").unwrap();
+        let event = tokio::time::timeout(support::WAIT, rx.recv()).await.expect("an event in time").unwrap();
         match &*event {
             ClientEvent::Platform(Incoming { event, .. }) => {
                 if let Some(text) = text_of(event) {
@@ -106,7 +88,7 @@ async fn next_text(rx: &mut mpsc::UnboundedReceiver<Arc<ClientEvent>>) -> String
 
 async fn wait_connected(rx: &mut mpsc::UnboundedReceiver<Arc<ClientEvent>>) {
     loop {
-        let event = tokio::time::timeout(common::WAIT, rx.recv()).await.expect("login in time").unwrap();
+        let event = tokio::time::timeout(support::WAIT, rx.recv()).await.expect("login in time").unwrap();
         if matches!(&*event, ClientEvent::Lifecycle(moobius::client::Lifecycle::Connected)) {
             return;
         }
@@ -132,11 +114,11 @@ async fn full_stack(platform: &PlatformHandle, w: &Arc<World>, frames: usize, ro
     };
     let (service_events, mut service_rx) = HandlerSpec::channel();
     let service = Runtime::start(
-        config(&url, Identity::service(&w.service_id), &w.token, frames + 16),
+        config(&url, Identity::service(&w.service_id), &w.owner.token, frames + 16),
         vec![echo, service_events],
     );
     let (user_events, mut user_rx) = HandlerSpec::channel();
-    let user = Runtime::start(config(&url, Identity::User, &w.user_token, frames + 16), vec![user_events]);
+    let user = Runtime::start(config(&url, Identity::User, &w.user.token, frames + 16), vec![user_events]);
     wait_connected(&mut service_rx).await;
     wait_connected(&mut user_rx).await;
 
@@ -197,7 +179,7 @@ async fn bare_login(url: &str, frame: Frame) -> (Sink, Stream) {
 
 async fn bare_next_text(stream: &mut Stream) -> String {
     loop {
-        let frame = tokio::time::timeout(common::WAIT, stream.next()).await.expect("a frame in time");
+        let frame = tokio::time::timeout(support::WAIT, stream.next()).await.expect("a frame in time");
         match frame {
             Some(Ok(ws::Frame::Text(bytes))) => {
                 let incoming = Incoming::decode(std::str::from_utf8(&bytes).unwrap()).unwrap();
@@ -215,8 +197,8 @@ async fn bare_next_text(stream: &mut Stream) -> String {
 async fn bare(platform: &PlatformHandle, w: &Arc<World>, frames: usize, rounds: usize) -> Result {
     let url = platform.ws_url();
     let (mut service_sink, mut service_stream) =
-        bare_login(&url, Frame::service_login(w.service_id.clone(), w.token.as_str())).await;
-    let (mut user_sink, mut user_stream) = bare_login(&url, Frame::user_login(w.user_token.as_str())).await;
+        bare_login(&url, Frame::service_login(w.service_id.clone(), w.owner.token.as_str())).await;
+    let (mut user_sink, mut user_stream) = bare_login(&url, Frame::user_login(w.user.token.as_str())).await;
 
     // The bare service: one task writes whatever is handed to it (flushing per burst), one reads
     // everything (receipts are dropped undecoded) and echoes each message_up as a message_down.
@@ -287,7 +269,7 @@ fn main() {
     actix_rt::System::new().block_on(async move {
         // A large per-connection buffer: neither path is disconnected as a slow reader while
         // the service floods (that policy is the platform's, not what is measured here).
-        let platform = common::start_platform_with(
+        let platform = support::start_platform_with(
             moobius::platform::PlatformConfig::default().outbound_buffer(1 << 20).record_traffic(false),
         )
         .await;

@@ -1,0 +1,12 @@
+//! The local platform as a client sees it: raw HTTP and WebSocket clients (no crate client on
+//! the other end), so every assertion is about what is on the wire.
+
+mod auth;
+mod authz;
+mod basics;
+mod cli;
+mod controls;
+mod delivery;
+mod limits;
+mod memory;
+mod routing;

@@ -1,0 +1,6 @@
+//! The wire format against the reference SDK's vectors, round-trip properties and the fuzzers'
+//! findings: no platform, no sockets.
+
+mod fuzz_regressions;
+mod roundtrip;
+mod vectors;

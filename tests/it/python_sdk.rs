@@ -1,0 +1,96 @@
+//! Conformance with the reference client: the Python SDK (moobius 1.8.0) drives the embedded
+//! platform through `tests/python/conformance.py`, as a user and as a service.
+//!
+//! The interpreter is `$MOOBIUS_PYTHON`, else `.venv/bin/python` under the crate root. When that
+//! has no SDK, the test makes it once, under a file lock (`python3 -m venv .venv`, then
+//! `pip install moobius==1.8.0`), so a fresh clone's `cargo test` needs no other step. Without
+//! `python3` it fails with one line saying what to install.
+#![cfg(feature = "platform")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The reference SDK's version the conformance test runs.
+const SDK: &str = "moobius==1.8.0";
+
+/// Whether `python` can import the SDK.
+fn has_sdk(python: &Path) -> bool {
+    Command::new(python)
+        .args(["-c", "import moobius"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Runs `command`, failing the test with its output when it fails.
+fn run(command: &mut Command, what: &str) {
+    let output = command.output().unwrap_or_else(|e| panic!("{what}: cannot run it: {e}"));
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The interpreter with the reference SDK, made in `.venv` on first use.
+fn python() -> PathBuf {
+    if let Some(path) = std::env::var_os("MOOBIUS_PYTHON") {
+        return PathBuf::from(path);
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let venv = root.join(".venv");
+    let python = venv.join("bin/python");
+    // One maker at a time, across test processes: the others wait here and find it made.
+    let lock_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("python-sdk-venv.lock");
+    let lock = std::fs::File::create(&lock_path).expect("the venv lock file");
+    lock.lock().expect("the venv lock");
+    if !has_sdk(&python) {
+        let found = Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
+        assert!(
+            found,
+            "python3 is needed for the reference SDK's conformance test: install python3 and python3-venv (apt-get install -y python3 python3-venv)"
+        );
+        if !python.exists() {
+            run(
+                Command::new("python3").args(["-m", "venv"]).arg(&venv),
+                "python3 -m venv .venv (on Debian: apt-get install -y python3-venv)",
+            );
+        }
+        run(
+            Command::new(venv.join("bin/pip")).args(["install", "-q", "--disable-pip-version-check", SDK]),
+            &format!("pip install {SDK}"),
+        );
+        assert!(has_sdk(&python), "{SDK} was installed in .venv but cannot be imported");
+    }
+    drop(lock);
+    python
+}
+
+#[actix_rt::test]
+async fn the_python_sdk_runs_against_the_local_platform() {
+    let python = actix_web::rt::task::spawn_blocking(python).await.expect("making the venv");
+    let platform = crate::support::start_platform().await;
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/conformance.py");
+    let child = std::process::Command::new(&python)
+        .arg(&script)
+        .env("MOOBIUS_HTTP", platform.http_url())
+        .env("MOOBIUS_WS", platform.ws_url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    // The script has its own 60 s limit; this one only guards against a hung interpreter.
+    let waiting = actix_web::rt::task::spawn_blocking(move || child.wait_with_output());
+    let output = tokio::time::timeout(std::time::Duration::from_secs(120), waiting)
+        .await
+        .expect("the conformance script finished within 120 s")
+        .expect("the waiting task")
+        .expect("the script's output");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the Python SDK disagreed with the platform:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("every check passed"), "{stdout}\n{stderr}");
+    platform.stop().await;
+}

@@ -1,0 +1,93 @@
+//! The one support module of the integration tests: one platform starter, one provisioned world,
+//! one [`WAIT`], one way to wait for something to arrive ([`next`], [`wait_for`]), one fault
+//! proxy. Every wait is bounded by [`WAIT`] (or a named, longer bound); nothing sleeps to
+//! synchronise.
+//!
+//! - [`http`]: plain HTTP calls (sign-in, provisioning), answers checked.
+//! - [`ws`]: a raw WebSocket client that sees exactly what is on the wire.
+//! - [`world`]: the usual starting point: owner, service, channel, user, group, agent.
+//! - [`client`]: the client runtime with fast timings, and its events.
+//! - [`service`]: user-mode bots playing the humans, and a recording service.
+//! - [`fault_proxy`]: a TCP proxy that severs, pauses, flaps and injects frames.
+//! - [`process`]: the built binaries (examples, `moobius`) as child processes.
+#![allow(dead_code, unreachable_pub)]
+
+pub mod client;
+pub mod fault_proxy;
+pub mod http;
+pub mod process;
+pub mod service;
+pub mod world;
+pub mod ws;
+
+pub use http::*;
+pub use world::*;
+pub use ws::*;
+
+use moobius::platform::{LocalPlatform, PlatformConfig, PlatformHandle};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// The longest any wait lasts before the test fails. Generous: the tests run in parallel on a
+/// two-core machine, and a wait ends as soon as what it waits for arrives.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Starts a platform with the default settings on 127.0.0.1:0.
+pub async fn start_platform() -> PlatformHandle {
+    start_platform_with(PlatformConfig::default()).await
+}
+
+/// Starts a platform with `config` on 127.0.0.1:0.
+pub async fn start_platform_with(config: PlatformConfig) -> PlatformHandle {
+    LocalPlatform::start_with("127.0.0.1:0", config).await.expect("the platform starts on 127.0.0.1:0")
+}
+
+/// The next item of `rx`; panics naming `what` after [`WAIT`] or when the sender is gone.
+pub async fn next<T>(rx: &mut mpsc::UnboundedReceiver<T>, what: &str) -> T {
+    wait_for(rx, WAIT, what, |_| true).await
+}
+
+/// The next item of `rx` matching `predicate` (items before it are dropped); panics naming `what`
+/// after `within` or when the sender is gone.
+pub async fn wait_for<T>(
+    rx: &mut mpsc::UnboundedReceiver<T>,
+    within: Duration,
+    what: &str,
+    mut predicate: impl FnMut(&T) -> bool,
+) -> T {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(item)) if predicate(&item) => return item,
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the sender stopped while waiting for {what}"),
+            Err(_) => panic!("no {what} within {within:?}"),
+        }
+    }
+}
+
+/// Waits until `condition` holds (checked every 10 ms), or panics after `within`. Only for state
+/// that has no event of its own (such as a latency figure); everything else waits on events.
+pub async fn eventually(within: Duration, what: &str, condition: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    while !condition() {
+        assert!(tokio::time::Instant::now() < deadline, "no {what} within {within:?}");
+        tick.tick().await;
+    }
+}
+
+/// The protocol vectors: `$MOOBIUS_VECTORS`, else the project's `shared/protocol/vectors` checked
+/// out beside the clone. Panics, saying where it looked, when they are missing.
+pub fn vectors_dir() -> std::path::PathBuf {
+    let dir = std::env::var_os("MOOBIUS_VECTORS").map(std::path::PathBuf::from).unwrap_or_else(|| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/protocol/vectors")
+    });
+    assert!(
+        dir.is_dir(),
+        "the protocol vectors are missing: expected the folder {} (the project's `shared/` checked out \
+         beside this clone), or set MOOBIUS_VECTORS to their folder",
+        dir.display()
+    );
+    dir
+}
