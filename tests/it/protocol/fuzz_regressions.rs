@@ -159,11 +159,13 @@ fn growing_inputs(n: usize) -> Vec<(&'static str, String)> {
 
 #[test]
 fn decode_time_grows_linearly_with_the_input() {
-    // Sizes 16 apart: linear time grows about 16 times, quadratic 256 times. The bound leaves room
-    // for caches and a busy machine; timings compared within this run only.
+    // Sizes 16 apart: linear time grows about 16 times, quadratic 256 times. The bound (5x linear)
+    // leaves room for caches (the large inputs outgrow L2) and for a busy machine (the tests run in
+    // parallel, and CI builds beside them), yet a quadratic decoder is 3x over it; timings are
+    // compared within this run only, and a ratio over the bound is measured twice more.
     const SMALL: usize = 32 * 1024;
     const FACTOR: usize = 16;
-    const MAX_RATIO: f64 = (FACTOR * 3) as f64;
+    const MAX_RATIO: f64 = (FACTOR * 5) as f64;
     let small = growing_inputs(SMALL);
     let large = growing_inputs(SMALL * FACTOR);
     let mut report = Vec::new();
@@ -172,10 +174,12 @@ fn decode_time_grows_linearly_with_the_input() {
             let (t_small, t_large) = (decode_time(&small), decode_time(&large));
             t_large.as_secs_f64() / t_small.as_secs_f64().max(1e-6)
         };
-        // A second measurement before failing, in case the machine was busy during the first.
+        // More measurements before failing, in case the machine was busy during the first.
         let mut r = ratio();
-        if r > MAX_RATIO {
-            r = r.min(ratio());
+        for _ in 0..2 {
+            if r > MAX_RATIO {
+                r = r.min(ratio());
+            }
         }
         report.push(format!("{name}: {} -> {} bytes, time x{r:.1}", small.len(), large.len()));
         assert!(r <= MAX_RATIO, "{name}: {FACTOR}x the input took {r:.1}x the time (superlinear)");
