@@ -1,19 +1,12 @@
 //! Configuration from reference-SDK-shaped files and from the environment, and its error messages.
 //! The environment is always given as a map: these tests never touch the process environment.
 
+use crate::support::scratch;
 use moobius::config::{Config, ConfigErrorKind, Others};
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-/// A fresh directory for files a test writes.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("moobius-config-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {

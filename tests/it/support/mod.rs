@@ -91,3 +91,12 @@ pub fn vectors_dir() -> std::path::PathBuf {
     );
     dir
 }
+
+/// A fresh, empty directory for files a test writes (under the system's temporary directory,
+/// named after the process and `name`).
+pub fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("moobius-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
