@@ -7,7 +7,7 @@
 //! ```
 //!
 //! It prints `ready: service <id> on channels <ids>` once logged in and bound, then serves until
-//! Ctrl-C or SIGTERM. (`tests/examples.rs` includes this file as a module to test `Echo`.)
+//! Ctrl-C or SIGTERM. (`tests/it/examples/` includes this file as a module to test `Echo`.)
 
 use actix::prelude::*;
 use moobius::prelude::*;

@@ -202,10 +202,7 @@ async fn malformed_inbound_frames_become_error_events_and_the_connection_stays_u
         user_runtime_with(fast(&proxy.ws_url(), Identity::service(&w.service_id), &w.owner.token));
     events.logged_in().await;
 
-    // Same lookup as tests/vectors.rs: MOOBIUS_VECTORS, or the project's `shared/` beside the clone.
-    let dir = std::env::var_os("MOOBIUS_VECTORS").map(std::path::PathBuf::from).unwrap_or_else(|| {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/protocol/vectors")
-    });
+    let dir = crate::support::vectors_dir();
     let vectors = std::fs::read_to_string(dir.join("malformed.jsonl"))
         .unwrap_or_else(|e| panic!("the malformed vectors in {}: {e}", dir.display()));
     let texts: Vec<String> = vectors

@@ -1,7 +1,7 @@
 //! The fault suite: the client runtime and the echo example over real sockets while the network
 //! and the platform misbehave (RST severs, a stopped and restarted platform, a half-open pause, a
 //! platform that drops every session right after login). Each test asserts that nothing is lost,
-//! doubled or reordered, and prints its figures (`cargo test --test faults -- --nocapture`).
+//! doubled or reordered, and prints its figures (`cargo test --test it client::faults -- --nocapture`).
 //!
 //! The echo test runs the built `echo` example binary: build it first with
 //! `cargo build --example echo` (a plain `cargo test` builds every example).
