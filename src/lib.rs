@@ -41,6 +41,10 @@
 //!     in, create and bind what is missing, start the actors) and stop them on a signal.
 //! - `platform` (feature `platform`, on by default): the embedded local Moobius platform, an
 //!   actix-web server speaking the protocol's WebSocket and HTTP API, with test controls.
+//!
+//! Each boundary has one error type with a `#[non_exhaustive]` kind. Its `Display` is a whole
+//! sentence (what failed, what to do); [`report`] adds the system's reasons from `source()`,
+//! each cause once.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
@@ -49,10 +53,13 @@ pub mod client;
 pub mod config;
 pub mod http;
 pub mod protocol;
+mod report;
 pub mod service;
 
 #[cfg(feature = "platform")]
 pub mod platform;
+
+pub use report::{Report, report};
 
 /// The names most programs need, in one import. Nothing here shadows a name of actix's prelude
 /// or of std's, so `use actix::prelude::*; use moobius::prelude::*;` is safe.

@@ -325,10 +325,10 @@ impl HttpClient {
         let mut request = self.request(call, auth)?;
         if !query.is_empty() {
             request = request.query(&query).map_err(|e| {
-                HttpError::with_source(
-                    HttpErrorKind::InvalidRequest { call: call.to_string(), detail: e.to_string() },
-                    e,
-                )
+                HttpError::new(HttpErrorKind::InvalidRequest {
+                    call: call.to_string(),
+                    detail: e.to_string(),
+                })
             })?;
         }
         self.send(call, request, body, auth, expected).await
@@ -378,13 +378,10 @@ impl HttpClient {
             .map_err(|e| transport_error(call, &self.shared, e))?;
             let status = response.status();
             let bytes = response.body().limit(MAX_RESPONSE_BYTES).await.map_err(|e| {
-                HttpError::with_source(
-                    HttpErrorKind::Transport {
-                        call: call.to_string(),
-                        detail: format!("reading the answer: {e}"),
-                    },
-                    std::io::Error::other(e.to_string()),
-                )
+                HttpError::new(HttpErrorKind::Transport {
+                    call: call.to_string(),
+                    detail: format!("reading the answer: {e}"),
+                })
             })?;
             Ok::<_, HttpError>((status, bytes))
         };

@@ -12,10 +12,7 @@ use std::fmt;
 
 pub(super) fn json_body<B: Serialize + ?Sized>(call: &Call, body: &B) -> Result<Bytes, HttpError> {
     serde_json::to_vec(body).map(Bytes::from).map_err(|e| {
-        HttpError::with_source(
-            HttpErrorKind::InvalidRequest { call: call.to_string(), detail: e.to_string() },
-            e,
-        )
+        HttpError::new(HttpErrorKind::InvalidRequest { call: call.to_string(), detail: e.to_string() })
     })
 }
 
@@ -42,14 +39,22 @@ pub(super) fn transport_error(
         SendRequestError::Connect(ConnectError::Timeout) => {
             HttpErrorKind::Timeout { call: call.to_string(), after: shared.connect_timeout }
         }
+        // The system's reason is the source, named here and not quoted.
+        SendRequestError::Connect(ConnectError::Io(_)) => {
+            HttpErrorKind::Transport { call: call.to_string(), detail: "could not connect".to_owned() }
+        }
+        SendRequestError::Send(_) => {
+            HttpErrorKind::Transport { call: call.to_string(), detail: "could not send".to_owned() }
+        }
+        // awc's other errors are not `Send`, so they cannot be the source: the kind quotes them.
         other => HttpErrorKind::Transport { call: call.to_string(), detail: other.to_string() },
     };
-    // awc's errors are not `Send`; keep their text (and the io error kind when there is one).
-    let source = match error {
-        SendRequestError::Send(io) | SendRequestError::Connect(ConnectError::Io(io)) => io,
-        other => std::io::Error::other(other.to_string()),
-    };
-    HttpError::with_source(kind, source)
+    match error {
+        SendRequestError::Send(io) | SendRequestError::Connect(ConnectError::Io(io)) => {
+            HttpError::with_source(kind, io)
+        }
+        _ => HttpError::new(kind),
+    }
 }
 
 /// Checks the envelope and reads `data` as `T`.
@@ -122,14 +127,13 @@ fn from_data<T: DeserializeOwned>(
             Auth::Anonymous => format!("field `{path}` is missing or has the wrong type"),
             Auth::Bearer => format!("field `{path}`: {}", error.inner()),
         };
-        HttpError::with_source(
-            HttpErrorKind::UnexpectedResponse {
-                call: call.to_string(),
-                expected: expected.to_owned(),
-                detail,
-            },
-            error.into_inner(),
-        )
+        // No source: the detail quotes serde's message where that is safe, and an anonymous
+        // call's answer (tokens) must not reach a log through the chain either.
+        HttpError::new(HttpErrorKind::UnexpectedResponse {
+            call: call.to_string(),
+            expected: expected.to_owned(),
+            detail,
+        })
     })
 }
 

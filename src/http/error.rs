@@ -3,20 +3,18 @@
 use derive_more::{Display, Error};
 use std::time::Duration;
 
-/// The source of an [`HttpError`]: whatever lower-level error caused it (`Send + Sync`, so the
-/// error can cross threads even though awc's own errors cannot).
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
 /// A call to the platform's HTTP API that failed.
 ///
-/// Its `Display` says which call failed, why, and what to do; [`HttpError::kind`] tells the cases
+/// Its `Display` says which call failed, why, and what to do. When the system gave a reason (a
+/// connection refused, reset), that I/O error is the `source()`, named and not quoted (print
+/// both with [`report`](crate::report)); [`HttpError::kind`] tells the cases
 /// apart (a refusal carries the platform's `code` and `message`). Nothing secret is ever part of
 /// it: request bodies (passwords, tokens) are never copied into an error.
 #[derive(Debug, Display, Error)]
 #[display("{kind}")]
 pub struct HttpError {
     kind: HttpErrorKind,
-    source: Option<BoxError>,
+    source: Option<std::io::Error>,
 }
 
 /// What went wrong with an HTTP call.
@@ -137,8 +135,8 @@ impl HttpError {
         Self { kind, source: None }
     }
 
-    pub(crate) fn with_source(kind: HttpErrorKind, source: impl Into<BoxError>) -> Self {
-        Self { kind, source: Some(source.into()) }
+    pub(crate) fn with_source(kind: HttpErrorKind, source: std::io::Error) -> Self {
+        Self { kind, source: Some(source) }
     }
 }
 

@@ -33,7 +33,7 @@ pub use client::{
     CONNECT_TIMEOUT, DEFAULT_HTTP_URL, HttpClient, HttpClientBuilder, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT,
     SUCCESS_CODE, SharedHttp,
 };
-pub use error::{BoxError, HttpError, HttpErrorKind};
+pub use error::{HttpError, HttpErrorKind};
 pub use groups::CHANNEL_GROUP_NAME;
 pub use token::{
     Credentials, REFRESH_INTERVAL, RENEWAL_RETRY, SIGN_IN_INTERVAL, TokenRenewal, TokenSource, TokenTimings,

@@ -234,7 +234,10 @@ impl HttpClient {
                     match client.refresh().await {
                         Ok(()) => Ok(Renewed::Refresh),
                         Err(error) => {
-                            log::warn!("access token refresh failed ({error}); signing in again");
+                            log::warn!(
+                                "access token refresh failed ({}); signing in again",
+                                crate::report(&error)
+                            );
                             client.sign_in().await.map(|()| Renewed::SignIn)
                         }
                     }
@@ -250,7 +253,8 @@ impl HttpClient {
                     }
                     Err(error) => {
                         log::warn!(
-                            "access token renewal failed ({error}); trying again in {:?}",
+                            "access token renewal failed ({}); trying again in {:?}",
+                            crate::report(&error),
                             timings.retry_after
                         );
                         let retry = now + timings.retry_after;

@@ -3,7 +3,9 @@
 use derive_more::{Display, Error};
 use std::net::SocketAddr;
 
-/// Why the local platform could not start, restart or stop.
+/// Why the local platform could not start, restart or stop. `Display` says what failed and
+/// what to do; the system's reason is the `source()` (print the chain with
+/// [`report`](crate::report)).
 #[derive(Debug, Display, Error)]
 #[display("{kind}")]
 pub struct PlatformError {
@@ -27,12 +29,9 @@ pub enum PlatformErrorKind {
         /// Where it runs.
         addr: SocketAddr,
     },
-    /// The HTTP server could not be built.
-    #[display("cannot start the HTTP server: {detail}")]
-    Server {
-        /// What the server said.
-        detail: String,
-    },
+    /// The HTTP server could not be built (the system's reason is the source).
+    #[display("cannot start the HTTP server")]
+    Server,
 }
 
 impl PlatformError {

@@ -162,7 +162,7 @@ fn launch(shared: &Arc<Shared>, listener: TcpListener) -> Result<ServerHandle, P
     .shutdown_timeout(0)
     .on_connect(on_connect)
     .listen(listener)
-    .map_err(|e| PlatformError::new(PlatformErrorKind::Server { detail: e.to_string() }, Some(e)))?
+    .map_err(|e| PlatformError::new(PlatformErrorKind::Server, Some(e)))?
     .run();
     let handle = server.handle();
     actix_web::rt::spawn(server);

@@ -13,7 +13,6 @@ pub struct DecodeError {
     kind: DecodeErrorKind,
     #[error(not(source))]
     request_id: Option<String>,
-    source: Option<serde_json::Error>,
 }
 
 /// What was wrong with a frame.
@@ -74,7 +73,7 @@ impl DecodeError {
     }
 
     pub(crate) fn new(kind: DecodeErrorKind) -> Self {
-        Self { kind, request_id: None, source: None }
+        Self { kind, request_id: None }
     }
 
     pub(crate) fn field(path: impl Into<String>, detail: impl Into<String>) -> Self {
@@ -129,7 +128,7 @@ fn explain<'a, T: Deserialize<'a>>(text: &'a str, prefix: &str, error: serde_jso
             DecodeErrorKind::Field { path: join(prefix, &path), detail }
         }
     };
-    DecodeError { kind, request_id: None, source: Some(error) }
+    DecodeError { kind, request_id: None }
 }
 
 pub(crate) fn join(prefix: &str, path: &str) -> String {

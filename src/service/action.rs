@@ -42,7 +42,7 @@ use crate::protocol::{
     ClickArgument, ClickedMessage, Frame, MenuItem, MenuItemClick, MessageContent, StyleItem, UpdateContent,
 };
 use actix::prelude::*;
-use derive_more::{Display, Error};
+use derive_more::Display;
 use std::time::Duration;
 
 /// The platform acknowledged an action's frame.
@@ -54,11 +54,22 @@ pub struct ActionReceipt {
     pub latency: Duration,
 }
 
-/// Why an action was not done.
-#[derive(Debug, Display, Error)]
+/// Why an action was not done. `Display` quotes the error it wraps (an HTTP or queue error);
+/// `source()` is that error's own source.
+#[derive(Debug, Display)]
 #[display("{kind}")]
 pub struct ActionError {
     kind: ActionErrorKind,
+}
+
+impl std::error::Error for ActionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ActionErrorKind::Group(error) | ActionErrorKind::Http(error) => error.source(),
+            ActionErrorKind::Queue(error) => error.source(),
+            _ => None,
+        }
+    }
 }
 
 impl ActionError {
@@ -81,7 +92,7 @@ impl ActionError {
 }
 
 /// What went wrong with an action.
-#[derive(Debug, Display, Error)]
+#[derive(Debug, Display)]
 #[non_exhaustive]
 pub enum ActionErrorKind {
     /// The platform refused the frame (`status: false`); its reason says why.
@@ -91,39 +102,35 @@ pub enum ActionErrorKind {
     )]
     Refused {
         /// The refused frame's id.
-        #[error(not(source))]
         request_id: String,
         /// The platform's reason.
-        #[error(not(source))]
         reason: Option<String>,
     },
     /// The recipients were empty: nothing is sent (as the reference SDK). Name at least one.
     #[display("no recipients: nothing was sent (name at least one recipient)")]
     NoRecipients,
     /// A list of characters could not be made a group id.
-    #[display("the recipients' group could not be made")]
+    #[display("the recipients' group could not be made: {_0}")]
     Group(HttpError),
     /// A list of characters needs the HTTP API, and this service has no HTTP session.
     #[display("a list of characters needs an HTTP session to become a group id; pass a GroupId")]
     NoHttp,
     /// The outbound queue refused the frame (full, or the runtime stopped).
-    #[display("the outbound queue did not take the frame")]
+    #[display("the outbound queue did not take the frame: {_0}")]
     Queue(ClientError),
     /// The runtime stopped before the receipt came.
     #[display("the runtime stopped before frame {request_id} was acknowledged")]
     Gone {
         /// The frame's id.
-        #[error(not(source))]
         request_id: String,
     },
     /// An HTTP call of the action failed (creating an agent).
-    #[display("the HTTP call failed")]
+    #[display("the action's HTTP call failed: {_0}")]
     Http(HttpError),
     /// The role cannot send this (only reachable through [`SendFrame`]-like misuse).
     #[display("{detail}")]
     WrongRole {
         /// What was asked.
-        #[error(not(source))]
         detail: String,
     },
 }

@@ -3,10 +3,11 @@
 use crate::client::ClientError;
 use crate::config::ConfigError;
 use crate::http::HttpError;
-use derive_more::{Display, Error, From};
+use derive_more::{Display, From};
 
-/// Why a service (or a user-mode bot) could not start, or stopped.
-#[derive(Debug, Display, Error, From)]
+/// Why a service (or a user-mode bot) could not start, or stopped. `Display` quotes the error
+/// it wraps; `source()` is that error's own source (print both with [`report`](crate::report)).
+#[derive(Debug, Display, From)]
 #[display("{kind}")]
 pub struct ServiceError {
     kind: ServiceErrorKind,
@@ -19,8 +20,21 @@ impl ServiceError {
     }
 }
 
+impl std::error::Error for ServiceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ServiceErrorKind::Config(error) => error.source(),
+            ServiceErrorKind::Http(error) => error.source(),
+            ServiceErrorKind::Client(error) => error.source(),
+            ServiceErrorKind::Stopped { .. } => None,
+            #[cfg(feature = "platform")]
+            ServiceErrorKind::Platform(error) => error.source(),
+        }
+    }
+}
+
 /// What failed.
-#[derive(Debug, Display, Error)]
+#[derive(Debug, Display)]
 #[non_exhaustive]
 pub enum ServiceErrorKind {
     /// The configuration is incomplete or wrong.
@@ -36,7 +50,6 @@ pub enum ServiceErrorKind {
     #[display("stopped: {reason}")]
     Stopped {
         /// Why.
-        #[error(not(source))]
         reason: String,
     },
     /// The embedded local platform could not start.

@@ -201,7 +201,9 @@ where
             keeper.busy = false;
             match answer {
                 Ok(Ok(())) => keeper.pump(ctx),
-                Ok(Err(error)) => keeper.failed(format!("failed on a {what} event: {error}"), ctx),
+                Ok(Err(error)) => {
+                    keeper.failed(format!("failed on a {what} event: {}", crate::report(&*error)), ctx)
+                }
                 Err(_) => keeper.failed(format!("stopped or panicked on a {what} event"), ctx),
             }
         }));

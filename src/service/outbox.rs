@@ -183,7 +183,7 @@ fn finish(sent: Result<Sent, ActionError>, tx: Option<OneshotSender<Result<Actio
         (Err(error), Some(tx)) => {
             let _ = tx.send(Err(error));
         }
-        (Err(error), None) => log::error!("an action was not sent: {error}"),
+        (Err(error), None) => log::error!("an action was not sent: {}", crate::report(&error)),
     }
 }
 

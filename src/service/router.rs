@@ -210,7 +210,7 @@ where
             ClientEvent::Lifecycle(change) => return self.broadcast(EventKind::Connection(change.clone())),
             ClientEvent::Refused(refusal) => return self.broadcast(EventKind::Refused(refusal.clone())),
             ClientEvent::ResumeGap(gap) => return self.broadcast(EventKind::ResumeGap(*gap)),
-            ClientEvent::Error(error) => return log::warn!("{error}"),
+            ClientEvent::Error(error) => return log::warn!("{}", crate::report(error)),
         };
         if let Event::Unknown(unknown) = &incoming.event {
             return self.broadcast(EventKind::Unknown(unknown.clone()));
