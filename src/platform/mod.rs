@@ -17,13 +17,10 @@
 //! request-id memory, groups, binding.
 
 mod config;
-mod dedup;
 mod error;
 mod http;
 mod hub;
-mod replay;
 mod server;
-mod signin;
 mod stats;
 mod traffic;
 mod ws;

@@ -2,7 +2,7 @@
 //! frame is receipted again and not delivered twice. Bounded by age, by count per sender and by
 //! count in total (oldest forgotten first), so no client can grow it without bound.
 
-use super::traffic::Identity;
+use crate::platform::traffic::Identity;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
