@@ -29,4 +29,4 @@ pub use config::*;
 pub use error::{PlatformError, PlatformErrorKind};
 pub use server::{LocalPlatform, PlatformHandle};
 pub use stats::PlatformStats;
-pub use traffic::{ConnectionTraffic, Identity, Refusal, TrafficReport};
+pub use traffic::{ConnectionTraffic, Peer, RefusedFrame, TrafficReport};

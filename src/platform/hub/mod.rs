@@ -23,10 +23,10 @@ mod signin;
 use self::accounts::{Account, Token, UserRecord};
 use self::dedup::{DedupLimits, RequestMemory};
 use self::directory::{AgentRecord, ChannelRecord, GroupRecord, ServiceRecord};
-use self::sessions::{Conn, IdentityState};
+use self::sessions::{Conn, PeerState};
 use self::signin::SignInGuard;
 use super::config::PlatformConfig;
-use super::traffic::{Identity, TrafficLogs};
+use super::traffic::{Peer, TrafficLogs};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,7 +90,7 @@ pub(crate) struct Hub {
     channels: HashMap<String, ChannelRecord>,
     agents: HashMap<String, AgentRecord>,
     groups: HashMap<String, GroupRecord>,
-    identities: HashMap<Identity, IdentityState>,
+    peers: HashMap<Peer, PeerState>,
     conns: HashMap<ConnId, Conn>,
     next_conn: ConnId,
     logs: TrafficLogs,
@@ -109,7 +109,7 @@ impl Hub {
             channels: HashMap::new(),
             agents: HashMap::new(),
             groups: HashMap::new(),
-            identities: HashMap::new(),
+            peers: HashMap::new(),
             conns: HashMap::new(),
             next_conn: 1,
             logs: TrafficLogs::new(

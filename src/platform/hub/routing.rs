@@ -6,7 +6,7 @@
 use super::directory::ChannelRecord;
 use super::sessions::state_of;
 use super::{ConnId, Hub, Out, Verdict, new_id};
-use crate::platform::traffic::Identity;
+use crate::platform::traffic::Peer;
 use crate::protocol::{
     ActionBody, ActionKind, ChannelInfo, Context, Frame, MessageBody, UpdateBody, UpdateContent,
     UpdatePayload, now_millis,
@@ -15,32 +15,32 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 impl Hub {
-    pub(super) fn process(&mut self, identity: &Identity, frame: &Frame) -> Verdict {
+    pub(super) fn process(&mut self, identity: &Peer, frame: &Frame) -> Verdict {
         match (identity, frame) {
             (_, Frame::Heartbeat) => Ok(()),
             (_, Frame::ServiceLogin { .. } | Frame::UserLogin { .. }) => {
                 Err(format!("this connection is already logged in as {identity}"))
             }
-            (Identity::User(user), Frame::Action { user_id, body }) => {
+            (Peer::User(user), Frame::Action { user_id, body }) => {
                 same_user(user, user_id.as_deref())?;
                 self.user_action(user, body)
             }
-            (Identity::User(user), Frame::MessageUp { user_id, body, .. }) => {
+            (Peer::User(user), Frame::MessageUp { user_id, body, .. }) => {
                 same_user(user, user_id.as_deref())?;
                 self.message_up(user, body)
             }
-            (Identity::Service(service), Frame::MessageDown { service_id, body }) => {
+            (Peer::Service(service), Frame::MessageDown { service_id, body }) => {
                 same_service(service, service_id)?;
                 self.message_down(service, body)
             }
-            (Identity::Service(service), Frame::Update { service_id, update }) => {
+            (Peer::Service(service), Frame::Update { service_id, update }) => {
                 same_service(service, service_id)?;
                 self.update(service, update)
             }
-            (Identity::User(_), Frame::MessageDown { .. } | Frame::Update { .. }) => {
+            (Peer::User(_), Frame::MessageDown { .. } | Frame::Update { .. }) => {
                 Err(format!("a user may not send `{}`: only a service sends it", frame.frame_type()))
             }
-            (Identity::Service(_), Frame::Action { .. } | Frame::MessageUp { .. }) => Err(format!(
+            (Peer::Service(_), Frame::Action { .. } | Frame::MessageUp { .. }) => Err(format!(
                 "a service may not send `{}`: only a user sends it (log in with user_login)",
                 frame.frame_type()
             )),
@@ -56,8 +56,8 @@ impl Hub {
         Ok(channel)
     }
 
-    fn bound_service(channel_id: &str, channel: &ChannelRecord) -> Result<Identity, String> {
-        channel.service.clone().map(Identity::Service).ok_or_else(|| {
+    fn bound_service(channel_id: &str, channel: &ChannelRecord) -> Result<Peer, String> {
+        channel.service.clone().map(Peer::Service).ok_or_else(|| {
             format!("channel `{channel_id}` has no service bound to it: nobody would receive this")
         })
     }
@@ -78,7 +78,7 @@ impl Hub {
                     context: Some(body.context.clone().unwrap_or_default()),
                     kind: ActionKind::Join,
                 };
-                self.deliver_one(&Identity::Service(service), "action", &event);
+                self.deliver_one(&Peer::Service(service), "action", &event);
                 return Ok(());
             }
             ActionKind::LeaveChannel => {
@@ -92,7 +92,7 @@ impl Hub {
                     context: Some(body.context.clone().unwrap_or_default()),
                     kind: ActionKind::Leave,
                 };
-                self.deliver_one(&Identity::Service(service), "action", &event);
+                self.deliver_one(&Peer::Service(service), "action", &event);
                 return Ok(());
             }
             ActionKind::Join | ActionKind::Leave => {
@@ -144,17 +144,17 @@ impl Hub {
     }
 
     /// The users among `group`'s characters that are in the channel.
-    fn recipients(&self, channel: &ChannelRecord, group: Option<&str>) -> Result<Vec<Identity>, String> {
+    fn recipients(&self, channel: &ChannelRecord, group: Option<&str>) -> Result<Vec<Peer>, String> {
         let group =
             group.ok_or("no `recipients`: name a group id (create one with /service/group/create)")?;
         let characters = self.groups.get(group).ok_or_else(|| {
             format!("recipients group `{group}` does not exist: create it with /service/group/create")
         })?;
-        let mut out: Vec<Identity> = characters
+        let mut out: Vec<Peer> = characters
             .characters
             .iter()
             .filter(|c| channel.members.contains(*c))
-            .map(|c| Identity::User(c.clone()))
+            .map(|c| Peer::User(c.clone()))
             .collect();
         out.sort();
         out.dedup();
@@ -196,7 +196,7 @@ impl Hub {
             }
             UpdatePayload::ChannelInfo(info) => {
                 let channel = self.service_channel(service, &info.channel_id)?;
-                let to: Vec<Identity> = channel.members.iter().map(|m| Identity::User(m.clone())).collect();
+                let to: Vec<Peer> = channel.members.iter().map(|m| Peer::User(m.clone())).collect();
                 if let Some(channel) = self.channels.get_mut(info.channel_id.as_str()) {
                     channel.name.clone_from(&info.channel_name);
                     channel.description.clone_from(&info.channel_description);
@@ -222,13 +222,13 @@ impl Hub {
 
     // ----- delivery -----
 
-    fn deliver_one<T: serde::Serialize>(&mut self, to: &Identity, kind: &'static str, body: &T) {
+    fn deliver_one<T: serde::Serialize>(&mut self, to: &Peer, kind: &'static str, body: &T) {
         self.deliver_many(std::slice::from_ref(to), kind, body);
     }
 
     /// Serializes `body` once and hands the shared text to every recipient identity: each gets
     /// its next `seq`, the event is held for resume, and it is queued on each live connection.
-    fn deliver_many<T: serde::Serialize>(&mut self, to: &[Identity], kind: &'static str, body: &T) {
+    fn deliver_many<T: serde::Serialize>(&mut self, to: &[Peer], kind: &'static str, body: &T) {
         if to.is_empty() {
             return;
         }
@@ -242,7 +242,7 @@ impl Hub {
         let (max_events, max_bytes) = (self.config.replay_events, self.config.replay_bytes);
         let mut overflowing = Vec::new();
         for identity in to {
-            let state = state_of(&mut self.identities, identity);
+            let state = state_of(&mut self.peers, identity);
             state.next_seq += 1;
             let seq = state.next_seq;
             state.held.push(seq, kind, body.clone(), max_events, max_bytes);
@@ -316,7 +316,7 @@ mod tests {
             receivers.push(rx);
         }
         let group = hub.create_group(vec![alice, bob], None);
-        let service_id = Identity::Service(service.clone());
+        let service_id = Peer::Service(service.clone());
         let _ = owner_token;
         let down = Frame::message_down(
             service.as_str().into(),

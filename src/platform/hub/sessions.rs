@@ -5,7 +5,7 @@
 use super::replay::ReplayBuffer;
 use super::{ConnId, Hub, Out, Verdict};
 use crate::platform::PlatformStats;
-use crate::platform::traffic::{ConnectionTraffic, Identity, TrafficLog};
+use crate::platform::traffic::{ConnectionTraffic, Peer, TrafficLog};
 use crate::protocol::{Frame, Request};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,14 +37,14 @@ impl Cut {
 }
 
 #[derive(Default)]
-pub(super) struct IdentityState {
+pub(super) struct PeerState {
     pub(super) next_seq: u64,
     pub(super) held: ReplayBuffer,
     pub(super) conns: Vec<ConnId>,
 }
 
 pub(super) struct Conn {
-    identity: Option<Identity>,
+    identity: Option<Peer>,
     pub(super) tx: mpsc::Sender<Out>,
     pub(super) cut: Cut,
     pub(super) traffic: TrafficLog,
@@ -72,7 +72,7 @@ impl Hub {
     pub(crate) fn close(&mut self, id: ConnId) {
         if let Some(conn) = self.conns.remove(&id) {
             if let Some(identity) = &conn.identity
-                && let Some(state) = self.identities.get_mut(identity)
+                && let Some(state) = self.peers.get_mut(identity)
             {
                 state.conns.retain(|c| *c != id);
             }
@@ -113,7 +113,7 @@ impl Hub {
             request_ids_max_per_sender,
             ..Default::default()
         };
-        for state in self.identities.values() {
+        for state in self.peers.values() {
             let (events, bytes) = state.held.sizes();
             stats.replay_events += events;
             stats.replay_bytes += bytes;
@@ -127,7 +127,7 @@ impl Hub {
 
     /// Logs a connection in. On success returns who it is and what to replay, in order, before
     /// anything new (the connection is registered in the same step, so nothing falls between).
-    pub(crate) fn login(&mut self, conn: ConnId, frame: &Frame) -> Result<(Identity, Vec<Out>), String> {
+    pub(crate) fn login(&mut self, conn: ConnId, frame: &Frame) -> Result<(Peer, Vec<Out>), String> {
         let (token, resume, service_id) = match frame {
             Frame::ServiceLogin { service_id, access_token, resume } => {
                 (access_token, resume, Some(service_id))
@@ -139,9 +139,9 @@ impl Hub {
         let identity = match service_id {
             Some(service_id) => {
                 self.owned_service(&user, service_id).map_err(|f| f.message)?;
-                Identity::Service(service_id.to_string())
+                Peer::Service(service_id.to_string())
             }
-            None => Identity::User(user),
+            None => Peer::User(user),
         };
         let Some(entry) = self.conns.get_mut(&conn) else {
             return Err("the connection closed during login".to_owned());
@@ -151,7 +151,7 @@ impl Hub {
         }
         entry.identity = Some(identity.clone());
         entry.traffic.logged_in(&identity);
-        let state = state_of(&mut self.identities, &identity);
+        let state = state_of(&mut self.peers, &identity);
         state.conns.push(conn);
         let replay = match resume {
             Some(resume) => state.held.replay(resume.seq, state.next_seq),
@@ -165,7 +165,7 @@ impl Hub {
     /// Handles one frame from a logged-in connection: refuses it with a reason or delivers it.
     /// A `request_id` already seen from this sender is answered as before and not delivered
     /// again.
-    pub(crate) fn handle(&mut self, identity: &Identity, request: &Request) -> Verdict {
+    pub(crate) fn handle(&mut self, identity: &Peer, request: &Request) -> Verdict {
         let Some(request_id) = &request.request_id else {
             return self.process(identity, &request.frame);
         };
@@ -180,14 +180,11 @@ impl Hub {
 }
 
 /// The state of `identity`, created on first use (no clone of the key when it exists).
-pub(super) fn state_of<'a>(
-    identities: &'a mut HashMap<Identity, IdentityState>,
-    identity: &Identity,
-) -> &'a mut IdentityState {
-    if !identities.contains_key(identity) {
-        identities.insert(identity.clone(), IdentityState::default());
+pub(super) fn state_of<'a>(peers: &'a mut HashMap<Peer, PeerState>, identity: &Peer) -> &'a mut PeerState {
+    if !peers.contains_key(identity) {
+        peers.insert(identity.clone(), PeerState::default());
     }
-    identities.get_mut(identity).expect("inserted above")
+    peers.get_mut(identity).expect("inserted above")
 }
 
 #[cfg(test)]
@@ -220,7 +217,7 @@ mod tests {
             resume: Some(Resume { seq: 0 }),
         };
         let (identity, replay) = hub.login(conn, &login).unwrap();
-        assert_eq!(identity, Identity::Service(service));
+        assert_eq!(identity, Peer::Service(service));
         assert!(matches!(replay[0], Out::Gap { from_seq: 1, to_seq: 2 }), "{replay:?}");
         let seqs: Vec<u64> = replay
             .iter()
