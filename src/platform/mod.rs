@@ -17,13 +17,10 @@
 //! request-id memory, groups, binding.
 
 mod config;
-mod dedup;
 mod error;
 mod http;
 mod hub;
-mod replay;
 mod server;
-mod signin;
 mod stats;
 mod traffic;
 mod ws;
@@ -32,4 +29,4 @@ pub use config::*;
 pub use error::{PlatformError, PlatformErrorKind};
 pub use server::{LocalPlatform, PlatformHandle};
 pub use stats::PlatformStats;
-pub use traffic::{ConnectionTraffic, Identity, Refusal, TrafficReport};
+pub use traffic::{ConnectionTraffic, Peer, RefusedFrame, TrafficReport};

@@ -7,16 +7,18 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// Who a connection logged in as.
+/// Who is at the far end of a connection once it logged in, as the platform sees it: a service
+/// or a user, with its id. The platform keys a connection's traffic, `seq`, replay buffer and
+/// request-id memory by it. (What a client logs in *as* is [`crate::client::Identity`].)
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Identity {
+pub enum Peer {
     /// A service, by service id.
     Service(String),
     /// A user, by user id (which is also its character id).
     User(String),
 }
 
-impl Identity {
+impl Peer {
     /// The service or user id.
     pub fn id(&self) -> &str {
         match self {
@@ -25,7 +27,7 @@ impl Identity {
     }
 }
 
-impl fmt::Display for Identity {
+impl fmt::Display for Peer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Service(id) => write!(f, "service {id}"),
@@ -34,9 +36,11 @@ impl fmt::Display for Identity {
     }
 }
 
-/// A frame the platform refused.
+/// A frame the platform refused, as kept in [`ConnectionTraffic::refused`]: answered with a
+/// receipt with `status: false` or an error frame. (What a client is told about it is
+/// [`crate::client::Refusal`].)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
+pub struct RefusedFrame {
     /// The refused frame's `request_id`, if it had one.
     pub request_id: Option<String>,
     /// The refused frame's `type` (empty when it could not be read).
@@ -51,7 +55,7 @@ pub struct ConnectionTraffic {
     /// The platform's number for the connection (in order of opening).
     pub connection: u64,
     /// Who it logged in as, once it did.
-    pub identity: Option<Identity>,
+    pub identity: Option<Peer>,
     /// Whether it is still open.
     pub open: bool,
     /// Every text frame written to it, in order (when recording is on; capped per connection
@@ -60,7 +64,7 @@ pub struct ConnectionTraffic {
     /// How many text frames were written to it.
     pub sent_count: u64,
     /// What it was refused (receipts with `status: false` and error frames; capped like `sent`).
-    pub refused: Vec<Refusal>,
+    pub refused: Vec<RefusedFrame>,
     /// Why the platform closed it, when it did (idle, buffer full, refused login, severed).
     pub closed_by_platform: Option<String>,
 }
@@ -82,18 +86,18 @@ pub struct TrafficReport {
 
 impl TrafficReport {
     /// The connections that logged in as `identity`.
-    pub fn of(&self, identity: &Identity) -> impl Iterator<Item = &ConnectionTraffic> + use<'_> {
+    pub fn of(&self, identity: &Peer) -> impl Iterator<Item = &ConnectionTraffic> + use<'_> {
         let identity = identity.clone();
         self.connections.iter().filter(move |c| c.identity.as_ref() == Some(&identity))
     }
 
     /// Everything sent to `identity` over all its connections, decoded, in order per connection.
-    pub fn sent_to(&self, identity: &Identity) -> Vec<Incoming> {
+    pub fn sent_to(&self, identity: &Peer) -> Vec<Incoming> {
         self.of(identity).flat_map(ConnectionTraffic::sent_decoded).collect()
     }
 
     /// Everything `identity` was refused.
-    pub fn refused_to(&self, identity: &Identity) -> Vec<Refusal> {
+    pub fn refused_to(&self, identity: &Peer) -> Vec<RefusedFrame> {
         self.of(identity).flat_map(|c| c.refused.iter().cloned()).collect()
     }
 }
@@ -219,7 +223,7 @@ impl TrafficLog {
         let limit = self.limit;
         self.with(|t| {
             if t.refused.len() < limit {
-                t.refused.push(Refusal {
+                t.refused.push(RefusedFrame {
                     request_id: request_id.map(str::to_owned),
                     origin_type: origin_type.to_owned(),
                     reason: reason.to_owned(),
@@ -228,7 +232,7 @@ impl TrafficLog {
         });
     }
 
-    pub(crate) fn logged_in(&self, identity: &Identity) {
+    pub(crate) fn logged_in(&self, identity: &Peer) {
         self.with(|t| t.identity = Some(identity.clone()));
     }
 

@@ -4,7 +4,7 @@
 
 use super::hub::{ConnId, Out};
 use super::server::{ConnSocket, Shared};
-use super::traffic::{Identity, TrafficLog};
+use super::traffic::{Peer, TrafficLog};
 use crate::protocol::{
     Context, ErrorEvent as ErrorFrame, Event, Frame, Incoming, Receipt, ReceiptKind, Request, ResumeGap,
 };
@@ -104,7 +104,7 @@ struct Connection {
     shared: Arc<Shared>,
     session: Session,
     traffic: TrafficLog,
-    identity: Option<Identity>,
+    identity: Option<Peer>,
     closed_by_us: Option<String>,
 }
 

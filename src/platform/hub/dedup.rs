@@ -2,7 +2,7 @@
 //! frame is receipted again and not delivered twice. Bounded by age, by count per sender and by
 //! count in total (oldest forgotten first), so no client can grow it without bound.
 
-use super::traffic::Identity;
+use crate::platform::traffic::Peer;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,10 +28,10 @@ struct Sender {
 /// Every sender's request ids.
 pub(crate) struct RequestMemory {
     limits: DedupLimits,
-    senders: HashMap<Identity, Sender>,
+    senders: HashMap<Peer, Sender>,
     /// Every entry in order of arrival: (stamp, when, sender). Entries a per-sender eviction
     /// already removed stay here until they reach the front (its length is bounded by `total`).
-    order: VecDeque<(u64, Instant, Identity)>,
+    order: VecDeque<(u64, Instant, Peer)>,
     next_stamp: u64,
     live: usize,
 }
@@ -42,19 +42,13 @@ impl RequestMemory {
     }
 
     /// The verdict `request_id` got from `sender`, if it is remembered.
-    pub(crate) fn get(&mut self, sender: &Identity, request_id: &str, now: Instant) -> Option<Remembered> {
+    pub(crate) fn get(&mut self, sender: &Peer, request_id: &str, now: Instant) -> Option<Remembered> {
         self.expire(now);
         self.senders.get(sender)?.seen.get(request_id).cloned()
     }
 
     /// Remembers `request_id`'s verdict, forgetting the oldest ids past the limits.
-    pub(crate) fn remember(
-        &mut self,
-        sender: &Identity,
-        request_id: &str,
-        verdict: Remembered,
-        now: Instant,
-    ) {
+    pub(crate) fn remember(&mut self, sender: &Peer, request_id: &str, verdict: Remembered, now: Instant) {
         if self.limits.per_sender == 0 || self.limits.total == 0 {
             return;
         }
@@ -120,7 +114,7 @@ mod tests {
     #[test]
     fn bounded_per_sender_and_in_total_oldest_first() {
         let mut m = memory(3, 5);
-        let (a, b) = (Identity::User("a".into()), Identity::User("b".into()));
+        let (a, b) = (Peer::User("a".into()), Peer::User("b".into()));
         let now = Instant::now();
         for i in 0..10 {
             m.remember(&a, &format!("a{i}"), Ok(()), now);
@@ -137,7 +131,7 @@ mod tests {
     #[test]
     fn forgotten_after_the_age() {
         let mut m = memory(10, 10);
-        let a = Identity::User("a".into());
+        let a = Peer::User("a".into());
         let then = Instant::now();
         m.remember(&a, "x", Ok(()), then);
         assert!(m.get(&a, "x", then + Duration::from_secs(61)).is_none());

@@ -1,7 +1,7 @@
 //! One identity's replay buffer: the newest events it was sent, held for `resume`, bounded by
 //! count and by bytes (what falls out is reported to a resuming client as a `resume_gap`).
 
-use super::hub::Out;
+use super::Out;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
