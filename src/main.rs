@@ -1,52 +1,66 @@
 //! The `moobius` command: tools around the crate, among them `moobius platform`, the local
-//! Moobius platform in the foreground.
+//! Moobius platform in the foreground. Arguments, help and usage errors are clap's (exit code 2
+//! for a usage error).
 
+use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-moobius: Moobius services as actix actors
-
-Usage: moobius [OPTIONS] [COMMAND]
-
-Commands:
-  platform      Run the local Moobius platform in the foreground (Ctrl-C stops it)
-                  --addr ADDR       where to listen (default 127.0.0.1:8787; port 0 picks one)
-                  --allow-remote    listen on a non-loopback ADDR without the warning
-                  --refuse-remote   refuse to start on a non-loopback ADDR
-                The local platform is an open development server: anyone who can reach it
-                can create accounts. On a non-loopback ADDR it warns on stderr, unless told.
-  help          Print this help
-
-Options:
-  -h, --help     Print this help
-  -V, --version  Print the version
-";
-
 /// Where `moobius platform` listens unless told otherwise.
-#[cfg(feature = "platform")]
 const DEFAULT_PLATFORM_ADDR: &str = "127.0.0.1:8787";
 
+/// The `moobius` command.
+#[derive(Debug, Parser)]
+#[command(name = "moobius", version, about = "Moobius services as actix actors: tools around the crate")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// The subcommands (`replay` and `new` are to come).
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the local Moobius platform in the foreground (Ctrl-C stops it)
+    #[command(
+        override_usage = "moobius platform [--addr <ADDR>] [--allow-remote | --refuse-remote]",
+        long_about = "Run the local Moobius platform in the foreground (Ctrl-C or SIGTERM stops it).\n\n\
+            The local platform is an open development server: anyone who can reach it can create\n\
+            accounts. On a non-loopback ADDR it warns on stderr, unless told otherwise."
+    )]
+    Platform(PlatformArgs),
+}
+
+/// `moobius platform`'s options.
+#[derive(Debug, Args)]
+#[cfg_attr(not(feature = "platform"), allow(dead_code))]
+struct PlatformArgs {
+    /// Where to listen (port 0 picks one)
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_PLATFORM_ADDR)]
+    addr: String,
+    /// Listen on a non-loopback ADDR without the warning
+    #[arg(long)]
+    allow_remote: bool,
+    /// Refuse to start on a non-loopback ADDR
+    #[arg(long, conflicts_with = "allow_remote")]
+    refuse_remote: bool,
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        None | Some("-h" | "--help" | "help") => {
-            print!("{USAGE}");
-            ExitCode::SUCCESS
+    let cli = Cli::parse();
+    match cli.command {
+        None => {
+            // As `moobius help`, but without an error: there is nothing wrong in asking.
+            let mut command = <Cli as clap::CommandFactory>::command();
+            match command.print_help() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            }
         }
-        Some("-V" | "--version") => {
-            println!("moobius {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
-        }
-        Some("platform") => platform(&args[1..]),
-        Some(other) => {
-            eprintln!("moobius: unknown command or option `{other}`; run `moobius --help` for the list");
-            ExitCode::from(2)
-        }
+        Some(Command::Platform(args)) => platform(args),
     }
 }
 
 #[cfg(not(feature = "platform"))]
-fn platform(_: &[String]) -> ExitCode {
+fn platform(_: PlatformArgs) -> ExitCode {
     eprintln!(
         "moobius: this build has no local platform: rebuild with the `platform` feature (on by default)"
     );
@@ -54,48 +68,23 @@ fn platform(_: &[String]) -> ExitCode {
 }
 
 #[cfg(feature = "platform")]
-fn platform(args: &[String]) -> ExitCode {
-    let mut addr = DEFAULT_PLATFORM_ADDR.to_owned();
-    let mut remote = Remote::Warn;
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
-            "--allow-remote" => remote = Remote::Allow,
-            "--refuse-remote" => remote = Remote::Refuse,
-            "--addr" => match rest.next() {
-                Some(value) => addr.clone_from(value),
-                None => {
-                    eprintln!("moobius platform: `--addr` needs a value such as 127.0.0.1:8787");
-                    return ExitCode::from(2);
-                }
-            },
-            other => match other.strip_prefix("--addr=") {
-                Some(value) => addr = value.to_owned(),
-                None => {
-                    eprintln!(
-                        "moobius platform: unknown option `{other}`; the options are --addr ADDR, --allow-remote, --refuse-remote"
-                    );
-                    return ExitCode::from(2);
-                }
-            },
-        }
-    }
+fn platform(args: PlatformArgs) -> ExitCode {
+    let PlatformArgs { addr, allow_remote, refuse_remote } = args;
     if let Some(remote_addr) = non_loopback(&addr) {
-        match remote {
-            Remote::Allow => {}
-            Remote::Warn => eprintln!(
+        if refuse_remote {
+            eprintln!(
+                "moobius platform: refusing to listen on {remote_addr}: it is not a loopback address \
+                 (--refuse-remote); use 127.0.0.1 or ::1"
+            );
+            return ExitCode::from(2);
+        }
+        if !allow_remote {
+            eprintln!(
                 "moobius platform: WARNING: {remote_addr} is not a loopback address. This is an open \
                  development server: anyone who can reach it can create accounts, services and \
                  channels, and read what is sent. Use 127.0.0.1, or pass --allow-remote to silence \
                  this (--refuse-remote to refuse)."
-            ),
-            Remote::Refuse => {
-                eprintln!(
-                    "moobius platform: refusing to listen on {remote_addr}: it is not a loopback address \
-                     (--refuse-remote); use 127.0.0.1 or ::1"
-                );
-                return ExitCode::from(2);
-            }
+            );
         }
     }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
@@ -117,19 +106,38 @@ fn platform(args: &[String]) -> ExitCode {
     }
 }
 
-/// What `moobius platform` does on a non-loopback address.
-#[cfg(feature = "platform")]
-#[derive(Clone, Copy)]
-enum Remote {
-    Warn,
-    Allow,
-    Refuse,
-}
-
 /// The first address `addr` resolves to that is not loopback (all of them when it does not
 /// resolve: then binding fails with its own message).
 #[cfg(feature = "platform")]
 fn non_loopback(addr: &str) -> Option<std::net::SocketAddr> {
     use std::net::ToSocketAddrs as _;
     addr.to_socket_addrs().ok()?.find(|a| !a.ip().is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn platform_defaults_and_conflicts() {
+        let Some(Command::Platform(args)) = Cli::try_parse_from(["moobius", "platform"]).unwrap().command
+        else {
+            panic!("the platform subcommand");
+        };
+        assert_eq!(args.addr, DEFAULT_PLATFORM_ADDR);
+        assert!(!args.allow_remote && !args.refuse_remote);
+        let err =
+            Cli::try_parse_from(["moobius", "platform", "--allow-remote", "--refuse-remote"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+        let parsed = Cli::try_parse_from(["moobius", "platform", "--addr=0.0.0.0:0"]).unwrap();
+        assert!(
+            matches!(parsed.command, Some(Command::Platform(PlatformArgs { addr, .. })) if addr == "0.0.0.0:0")
+        );
+    }
 }

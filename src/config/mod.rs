@@ -50,8 +50,10 @@
 //! `MOOBIUS_SERVICE_ID` and `MOOBIUS_CHANNELS`). Then [`bind_channels`] binds the channels,
 //! applying `others` as the SDK does.
 
+mod check;
 mod error;
 mod load;
+mod raw;
 #[cfg(test)]
 mod tests;
 
@@ -316,8 +318,19 @@ impl Config {
         }
         let mut root = read_json(path)?;
         let origin = Origin::File(path.to_owned());
-        let inline = matches!(root.get("service_config"), Some(Value::Object(_)));
-        let section = if inline { root.get_mut("service_config") } else { Some(&mut root) };
+        // The config file itself holds the section (inline, or absent: then it is added).
+        let inline = self.file.as_deref() == Some(path);
+        let section = match &mut root {
+            Value::Object(top) if inline => {
+                let section = top.entry("service_config").or_insert(Value::Null);
+                if section.is_null() {
+                    *section = Value::Object(Context::new());
+                }
+                Some(section)
+            }
+            _ if inline => None,
+            _ => Some(&mut root),
+        };
         let Some(Value::Object(section)) = section else {
             return Err(invalid("service_config", &origin, "expected a JSON object".to_owned()));
         };

@@ -129,13 +129,13 @@ fn a_malformed_field_names_the_field_the_file_and_what_was_expected() {
     );
     // The field lives in the section file, and that is the file named.
     assert!(shown.contains(&service.display().to_string()), "{shown}");
-    assert!(shown.contains("expected a channel id (a string), found a number"), "{shown}");
+    assert!(shown.contains("invalid type: integer `42`, expected a channel id (a string)"), "{shown}");
 
     let file = write(&dir, "bad_type.json", r#"{"account_config": {"email": 7, "password": "pw"}}"#);
     let shown = Config::loader().file(&file).load().unwrap_err().to_string();
     assert!(shown.starts_with("field `account_config.email` in "), "{shown}");
     assert!(shown.contains("bad_type.json"), "{shown}");
-    assert!(shown.contains("expected a string, found a number"), "{shown}");
+    assert!(shown.contains("invalid type: integer `7`, expected a string"), "{shown}");
 
     let file = write(
         &dir,

@@ -100,3 +100,22 @@ fn a_non_loopback_address_warns_and_can_be_refused_or_allowed() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.is_empty(), "loopback: no warning, {stderr}");
 }
+
+#[test]
+fn help_version_and_usage_errors() {
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_moobius")).args(args).output().unwrap();
+    let output = run(&["platform", "--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("--addr") && help.contains("--refuse-remote"), "{help}");
+    let output = run(&["--version"]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        concat!("moobius ", env!("CARGO_PKG_VERSION"))
+    );
+    for args in [&["platform", "--allow-remote", "--refuse-remote"][..], &["frobnicate"]] {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("error"), "{args:?}");
+    }
+}
