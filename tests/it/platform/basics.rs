@@ -48,14 +48,14 @@ async fn a_user_message_reaches_the_service_and_the_answer_reaches_the_user() {
 
     // The platform's own record agrees.
     let report = platform.traffic();
-    let user = moobius::platform::Identity::User(s.user.user_id.to_string());
+    let user = moobius::platform::Peer::User(s.user.user_id.to_string());
     assert!(
         report
             .sent_to(&user)
             .iter()
             .any(|i| matches!(&i.event, Event::MessageDown(m) if m.content.as_text() == Some("hi back")))
     );
-    let service = moobius::platform::Identity::Service(s.service_id.to_string());
+    let service = moobius::platform::Peer::Service(s.service_id.to_string());
     assert!(
         report
             .sent_to(&service)

@@ -4,7 +4,7 @@
 #![cfg(feature = "platform")]
 
 use crate::support::*;
-use moobius::platform::{Identity, PlatformConfig};
+use moobius::platform::{Peer, PlatformConfig};
 use moobius::protocol::{Event, Frame, MessageContent, Resume};
 use std::time::Duration;
 
@@ -49,7 +49,7 @@ async fn sever_all_cuts_every_connection_without_a_close_frame_and_keeps_state()
     let next = user.next_event().await;
     assert_eq!(next.seq, Some(2));
     let report = platform.traffic();
-    let alice = Identity::User(s.user.user_id.to_string());
+    let alice = Peer::User(s.user.user_id.to_string());
     let cut: Vec<_> = report.of(&alice).filter(|c| !c.open).collect();
     assert!(
         cut.iter().any(|c| c.closed_by_platform.as_deref().is_some_and(|r| r.contains("sever_all"))),
@@ -118,7 +118,7 @@ async fn a_client_that_stops_reading_is_disconnected_and_slows_no_one() {
     let both = create_group(&platform, &s.owner.token, &[&s.user.user_id, &bob.user_id]).await;
 
     s.user_ws.stop_reading();
-    let alice = Identity::User(s.user.user_id.to_string());
+    let alice = Peer::User(s.user.user_id.to_string());
     let payload = "y".repeat(64 * 1024);
     let mut sent = 0;
     let cut = loop {

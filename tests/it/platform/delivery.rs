@@ -4,7 +4,7 @@
 #![cfg(feature = "platform")]
 
 use crate::support::*;
-use moobius::platform::{Identity, PlatformConfig};
+use moobius::platform::{Peer, PlatformConfig};
 use moobius::protocol::{Event, Frame, Incoming, MessageContent, Resume};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -53,7 +53,7 @@ async fn every_request_id_gets_exactly_one_receipt_with_its_origin_type() {
     let marker = s.user_ws.request(Frame::heartbeat()).await;
     assert!(marker.status);
     let report = platform.traffic();
-    let sent = report.sent_to(&Identity::User(s.user.user_id.to_string()));
+    let sent = report.sent_to(&Peer::User(s.user.user_id.to_string()));
     for (id, kind) in &ids {
         let receipts: Vec<_> = sent
             .iter()
@@ -268,7 +268,7 @@ async fn traffic_keeps_a_connection_past_the_idle_limit() {
         assert!(ws.request(Frame::heartbeat()).await.status, "the connection stays while it talks");
     }
     let report = platform.traffic();
-    let mine = report.of(&Identity::User(account.user_id.to_string())).next().unwrap();
+    let mine = report.of(&Peer::User(account.user_id.to_string())).next().unwrap();
     assert!(mine.open && mine.closed_by_platform.is_none(), "{mine:?}");
     platform.stop().await;
 }

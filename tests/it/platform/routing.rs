@@ -4,7 +4,7 @@
 #![cfg(feature = "platform")]
 
 use crate::support::*;
-use moobius::platform::{Identity, PlatformHandle};
+use moobius::platform::{Peer, PlatformHandle};
 use moobius::protocol::{
     ActionKind, Button, CanvasItem, ChannelInfo, ClickArgument, ClickedMessage, Event, Frame, Incoming,
     MenuItem, MessageContent, Receipt, StyleItem, UpdateContent, Visibility,
@@ -148,7 +148,7 @@ async fn a_user_sends_only_as_itself_and_only_where_it_joined() {
     assert!(say_up(&mut s, "marker").await.status);
     let next = s.service.next_event().await;
     assert_eq!(text_of(&next), Some("marker"), "nothing refused was delivered: {next:?}");
-    let refusals = platform.traffic().refused_to(&Identity::User(s.user.user_id.to_string()));
+    let refusals = platform.traffic().refused_to(&Peer::User(s.user.user_id.to_string()));
     assert_eq!(refusals.len(), 3, "{refusals:?}");
     platform.stop().await;
 }
@@ -275,7 +275,7 @@ async fn message_down_reaches_the_group_members_in_the_channel_and_no_one_else()
 
     // carol, outside the channel, got nothing at all.
     assert!(carol_ws.request(Frame::heartbeat()).await.status);
-    let carol_sent = platform.traffic().sent_to(&Identity::User(carol.user_id.to_string()));
+    let carol_sent = platform.traffic().sent_to(&Peer::User(carol.user_id.to_string()));
     assert!(carol_sent.iter().all(|i| matches!(i.event, Event::Receipt(_))), "{carol_sent:?}");
     assert_eq!(
         data(http_get(&platform, &format!("/service/group?group_id={everyone}"), Some(&s.owner.token)).await)
@@ -426,7 +426,7 @@ impl LastRaw for Live {
     fn service_raw_last(&self, platform: &PlatformHandle) -> String {
         let report = platform.traffic();
         let conn = report
-            .of(&Identity::Service(self.service_id.to_string()))
+            .of(&Peer::Service(self.service_id.to_string()))
             .last()
             .expect("the service connected")
             .clone();
