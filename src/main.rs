@@ -100,7 +100,7 @@ fn platform(args: PlatformArgs) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("moobius platform: {error}");
+            eprintln!("moobius platform: {}", moobius::report(&error));
             ExitCode::FAILURE
         }
     }

@@ -1,6 +1,6 @@
 //! `moobius platform`: prints its one line once it accepts connections, serves the protocol, and
 //! exits cleanly on SIGTERM.
-#![cfg(feature = "platform")]
+#![cfg(all(feature = "platform", feature = "cli"))]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
