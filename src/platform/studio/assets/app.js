@@ -1,0 +1,2 @@
+// The studio page (placeholder until the page lands).
+document.getElementById("status").textContent = "the studio page is not built yet";
