@@ -19,5 +19,9 @@ pub(super) const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("assets/app.js"),
     },
-    Asset { path: "/studio/style.css", content_type: "text/css; charset=utf-8", body: include_str!("assets/style.css") },
+    Asset {
+        path: "/studio/style.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("assets/style.css"),
+    },
 ];

@@ -8,6 +8,7 @@
 //! - [`world`]: the usual starting point: owner, service, channel, user, group, agent.
 //! - [`client`]: the client runtime with fast timings, and its events.
 //! - [`service`]: user-mode bots playing the humans, and a recording service.
+//! - [`studio`]: the studio's feed, controls and page.
 //! - [`fault_proxy`]: a TCP proxy that severs, pauses, flaps and injects frames.
 //! - [`process`]: the built binaries (examples, `moobius`) as child processes.
 #![allow(dead_code, unreachable_pub)]
@@ -17,6 +18,7 @@ pub mod fault_proxy;
 pub mod http;
 pub mod process;
 pub mod service;
+pub mod studio;
 pub mod world;
 pub mod ws;
 
