@@ -270,7 +270,10 @@ fn main() {
         // A large per-connection buffer: neither path is disconnected as a slow reader while
         // the service floods (that policy is the platform's, not what is measured here).
         let platform = support::start_platform_with(
-            moobius::platform::PlatformConfig::default().outbound_buffer(1 << 20).record_traffic(false),
+            moobius::platform::PlatformConfig::default()
+                .outbound_buffer(1 << 20)
+                .record_traffic(false)
+                .studio(false),
         )
         .await;
         let w = Arc::new(world(&platform).await);

@@ -56,7 +56,7 @@ fn main() {
 /// deep enough for the throughput burst, serving until stdin closes.
 fn run_platform_child() {
     actix_rt::System::new().block_on(async {
-        let config = PlatformConfig::default().record_traffic(false).outbound_buffer(1 << 16);
+        let config = PlatformConfig::default().record_traffic(false).studio(false).outbound_buffer(1 << 16);
         let platform = LocalPlatform::start_with("127.0.0.1:0", config).await.expect("the platform starts");
         println!("{}", platform.addr());
         let _ = actix_web::rt::task::spawn_blocking(|| {

@@ -44,9 +44,7 @@ impl Handler<ChannelEvent> for Echo {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let launch = Launch::from_env_or_local("echo").await?;
-    if let Some(platform) = launch.platform() {
-        println!("local platform on {} (websocket {})", platform.http_url(), platform.ws_url());
-    }
+    launch.print_platform();
     let mut wand = Wand::new();
     let echo = wand.start(ServiceBuilder::actor(launch.config(), Echo::new)).await?;
     echo.ready().await?;

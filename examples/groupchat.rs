@@ -108,9 +108,7 @@ impl Service for GroupChat {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let launch = Launch::from_env_or_local("groupchat").await?;
-    if let Some(platform) = launch.platform() {
-        println!("local platform on {} (websocket {})", platform.http_url(), platform.ws_url());
-    }
+    launch.print_platform();
     let mut wand = Wand::new();
     let chat = wand.start(ServiceBuilder::new(launch.config(), |_channel| GroupChat::default())).await?;
     chat.ready().await?;

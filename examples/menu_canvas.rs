@@ -105,9 +105,7 @@ impl Service for MenuCanvas {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let launch = Launch::from_env_or_local("menu_canvas").await?;
-    if let Some(platform) = launch.platform() {
-        println!("local platform on {} (websocket {})", platform.http_url(), platform.ws_url());
-    }
+    launch.print_platform();
     let mut wand = Wand::new();
     let service = wand.start(ServiceBuilder::new(launch.config(), |_| MenuCanvas::default())).await?;
     service.ready().await?;

@@ -76,9 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let serve = std::env::args().any(|arg| arg == "--serve");
     let launch = Launch::from_env_or_local("quickstart").await?;
-    if let Some(platform) = launch.platform() {
-        println!("local platform on {} (websocket {})", platform.http_url(), platform.ws_url());
-    }
+    launch.print_platform();
 
     let mut wand = Wand::new();
     let echo = wand.start(ServiceBuilder::new(launch.config(), |_channel| Echo)).await?;

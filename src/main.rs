@@ -93,6 +93,7 @@ fn platform(args: PlatformArgs) -> ExitCode {
         let handle = moobius::platform::LocalPlatform::start(addr.as_str()).await?;
         let bound = handle.addr();
         println!("moobius platform listening on http://{bound} (websocket ws://{bound}/ws)");
+        println!("studio: {} (open it to chat as users and inspect every frame)", handle.studio_url());
         signal.recv().await;
         handle.stop().await;
         Ok::<(), moobius::platform::PlatformError>(())

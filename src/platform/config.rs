@@ -126,6 +126,7 @@ pub struct PlatformConfig {
     pub(crate) sign_in_delay: Duration,
     pub(crate) workers: usize,
     pub(crate) record_traffic: bool,
+    pub(crate) studio: bool,
     pub(crate) traffic_record_limit: usize,
     pub(crate) traffic_total_bytes: usize,
     pub(crate) traffic_closed_records: usize,
@@ -157,6 +158,7 @@ impl Default for PlatformConfig {
             sign_in_delay: DEFAULT_SIGN_IN_DELAY,
             workers: DEFAULT_WORKERS,
             record_traffic: true,
+            studio: true,
             traffic_record_limit: DEFAULT_TRAFFIC_RECORD_LIMIT,
             traffic_total_bytes: DEFAULT_TRAFFIC_TOTAL_BYTES,
             traffic_closed_records: DEFAULT_TRAFFIC_CLOSED_RECORDS,
@@ -307,6 +309,15 @@ impl PlatformConfig {
     /// turns it off). Counts and refusals are kept either way.
     pub fn record_traffic(mut self, record: bool) -> Self {
         self.record_traffic = record;
+        self
+    }
+
+    /// Whether the studio's inspector records every connection and frame (default on; a
+    /// benchmark turns it off). The page and the controls are served either way. What it holds
+    /// is bounded by [`STUDIO_HISTORY_EVENTS`](super::STUDIO_HISTORY_EVENTS) and
+    /// [`STUDIO_HISTORY_BYTES`](super::STUDIO_HISTORY_BYTES).
+    pub fn studio(mut self, record: bool) -> Self {
+        self.studio = record;
         self
     }
 }

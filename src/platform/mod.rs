@@ -22,6 +22,7 @@ mod http;
 mod hub;
 mod server;
 mod stats;
+mod studio;
 mod traffic;
 mod ws;
 
@@ -29,4 +30,8 @@ pub use config::*;
 pub use error::{PlatformError, PlatformErrorKind};
 pub use server::{LocalPlatform, PlatformHandle};
 pub use stats::PlatformStats;
+pub use studio::{
+    STUDIO_FEED_LAG, STUDIO_FEEDS, STUDIO_FRAME_TEXT, STUDIO_HISTORY_BYTES, STUDIO_HISTORY_EVENTS,
+    STUDIO_MAX_LATENCY,
+};
 pub use traffic::{ConnectionTraffic, Peer, RefusedFrame, TrafficReport};

@@ -5,13 +5,14 @@
 use super::config::PlatformConfig;
 use super::error::{PlatformError, PlatformErrorKind};
 use super::hub::Hub;
+use super::studio::{self, Studio};
 use super::traffic::TrafficReport;
 use super::{http, ws};
 use actix_web::dev::{Extensions, ServerHandle, Service as _};
 use actix_web::{App, HttpServer, web};
 use std::any::Any;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -25,6 +26,33 @@ pub(crate) struct Shared {
     pub(crate) config: PlatformConfig,
     hub: Mutex<Hub>,
     pub(crate) paused: watch::Sender<bool>,
+    /// What the studio's inspector shows, and its latency controls.
+    pub(crate) studio: Studio,
+    /// The platform itself, for the studio's restart control (set once, just after start).
+    restarter: OnceLock<Restarter>,
+}
+
+/// What a restart from the studio needs: the platform (weakly, as it holds this) and the arbiter
+/// it was started on (a worker's arbiter stops with the server, so the restart cannot run there).
+struct Restarter {
+    inner: Weak<Inner>,
+    arbiter: actix_rt::ArbiterHandle,
+}
+
+/// Stops the platform and starts it again, after the current request is answered; `false` when
+/// the platform is being dropped.
+pub(crate) fn restart_in_background(shared: &Shared) -> bool {
+    let Some(restarter) = shared.restarter.get() else { return false };
+    let Some(inner) = restarter.inner.upgrade() else { return false };
+    let platform = PlatformHandle { inner };
+    restarter.arbiter.spawn(async move {
+        // Let the control's answer go out before the server stops.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        platform.stop().await;
+        if let Err(error) = platform.start_again().await {
+            log::error!("the studio's restart failed: {}", crate::report(&error));
+        }
+    })
 }
 
 impl Shared {
@@ -110,9 +138,18 @@ impl LocalPlatform {
             .local_addr()
             .map_err(|e| PlatformError::new(PlatformErrorKind::Bind { addr: "?".into() }, Some(e)))?;
         let (paused, _) = watch::channel(false);
-        let shared = Arc::new(Shared { hub: Mutex::new(Hub::new(config.clone())), config, paused });
+        let shared = Arc::new(Shared {
+            hub: Mutex::new(Hub::new(config.clone())),
+            studio: Studio::new(config.studio),
+            config,
+            paused,
+            restarter: OnceLock::new(),
+        });
         let server = launch(&shared, listener)?;
-        Ok(PlatformHandle { inner: Arc::new(Inner { shared, addr, server: Mutex::new(Some(server)) }) })
+        let inner = Arc::new(Inner { shared, addr, server: Mutex::new(Some(server)) });
+        let restarter = Restarter { inner: Arc::downgrade(&inner), arbiter: actix_rt::Arbiter::current() };
+        let _ = inner.shared.restarter.set(restarter);
+        Ok(PlatformHandle { inner })
     }
 }
 
@@ -151,7 +188,7 @@ fn launch(shared: &Arc<Shared>, listener: TcpListener) -> Result<ServerHandle, P
             })
             .configure(|cfg| http::routes(cfg, body_limit))
             .route("/ws", web::get().to(ws::upgrade))
-            .route("/", web::get().to(ws::upgrade))
+            .configure(studio::routes)
             .default_service(web::to(http::not_found))
     })
     .workers(workers)
@@ -203,6 +240,12 @@ impl PlatformHandle {
         format!("http://{}", self.inner.addr)
     }
 
+    /// `http://ADDR/`: the studio, the platform's page to chat with services as users and
+    /// inspect every frame.
+    pub fn studio_url(&self) -> String {
+        format!("http://{}/", self.inner.addr)
+    }
+
     /// The settings in force.
     pub fn config(&self) -> &PlatformConfig {
         &self.inner.shared.config
@@ -212,6 +255,7 @@ impl PlatformHandle {
     /// (accounts, bindings, memberships, held events) is kept; clients reconnect and resume.
     pub fn sever_all(&self) {
         self.inner.shared.hub().sever_all("severed by the test control sever_all");
+        self.inner.shared.studio.control("sever", None, None);
     }
 
     /// Stops serving (every connection is cut, the port is released); state is kept for
@@ -220,6 +264,7 @@ impl PlatformHandle {
         self.inner.shared.hub().sever_all("the platform stopped");
         let server = self.inner.server.lock().unwrap_or_else(PoisonError::into_inner).take();
         if let Some(server) = server {
+            self.inner.shared.studio.control("stop", None, None);
             server.stop(false).await;
         }
     }
@@ -260,6 +305,7 @@ impl PlatformHandle {
         };
         let server = launch(&self.inner.shared, listener)?;
         *self.inner.server.lock().unwrap_or_else(PoisonError::into_inner) = Some(server);
+        self.inner.shared.studio.control("start", None, None);
         Ok(())
     }
 
@@ -271,6 +317,7 @@ impl PlatformHandle {
     /// already being handled completes.
     pub fn pause(&self, paused: bool) {
         self.inner.shared.paused.send_replace(paused);
+        self.inner.shared.studio.control(if paused { "pause" } else { "resume" }, None, None);
     }
 
     /// What every connection so far was sent and refused.

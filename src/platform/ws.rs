@@ -1,17 +1,22 @@
 //! One WebSocket connection: reads frames, answers each with one receipt (or an error frame),
 //! writes the events queued for it, answers pings, closes it when idle, and obeys the test
-//! controls (cut, pause).
+//! controls (cut, pause, the studio's latency). It reports its life and every text frame to the
+//! studio.
 
 use super::hub::{ConnId, Out};
 use super::server::{ConnSocket, Shared};
+use super::studio::Dir;
 use super::traffic::{Peer, TrafficLog};
 use crate::protocol::{
     Context, ErrorEvent as ErrorFrame, Event, Frame, Incoming, Receipt, ReceiptKind, Request, ResumeGap,
 };
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
+use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
@@ -28,8 +33,18 @@ pub(crate) async fn upgrade(
         stream.max_frame_size(hard_limit).aggregate_continuations().max_continuation_size(reassembly_limit);
     let socket = req.conn_data::<ConnSocket>().map(|s| s.0.clone());
     let (id, rx, cut, traffic) = shared.hub().open(socket);
-    let connection =
-        Connection { id, shared: shared.into_inner(), session, traffic, identity: None, closed_by_us: None };
+    shared.studio.opened(id);
+    let latency = shared.studio.register(id);
+    let connection = Connection {
+        id,
+        shared: shared.into_inner(),
+        session,
+        traffic,
+        identity: None,
+        closed_by_us: None,
+        latency,
+        delayed: VecDeque::new(),
+    };
     actix_web::rt::spawn(connection.run(stream, rx, cut));
     Ok(response)
 }
@@ -97,6 +112,8 @@ enum Input {
     Message(Option<Result<AggregatedMessage, actix_ws::ProtocolError>>),
     /// An event queued for the client (`None`: the hub dropped the queue).
     Out(Option<Out>),
+    /// Frames held back by the studio's latency are due.
+    Due,
 }
 
 struct Connection {
@@ -106,6 +123,10 @@ struct Connection {
     traffic: TrafficLog,
     identity: Option<Peer>,
     closed_by_us: Option<String>,
+    /// The studio's latency for this connection, in ms (0: none).
+    latency: Arc<AtomicU64>,
+    /// Frames written late because of the latency, with when each is due, in order.
+    delayed: VecDeque<(Instant, String)>,
 }
 
 impl Connection {
@@ -134,6 +155,7 @@ impl Connection {
                 }
                 continue;
             }
+            let due = self.delayed.front().map(|(due, _)| *due);
             let input = match held.take() {
                 Some(input) => input,
                 // Unbiased: a client that sends without pause must not starve its own deliveries.
@@ -145,6 +167,7 @@ impl Connection {
                     }
                     message = stream.recv() => Input::Message(message),
                     out = rx.recv() => Input::Out(out),
+                    () = sleep_until(due.unwrap_or(deadline)), if due.is_some() => Input::Due,
                     () = sleep_until(login_deadline), if self.identity.is_none() => {
                         let reason = format!(
                             "not logged in within {} s of connecting: send service_login / user_login first",
@@ -174,6 +197,11 @@ impl Connection {
                 break end;
             }
         };
+        let reason = match &end {
+            End::Close(reason) => reason.description.clone(),
+            End::Cut => cut.borrow().clone(),
+            End::Gone => None,
+        };
         match end {
             End::Close(reason) => {
                 self.closed_by_us = reason.description.clone();
@@ -187,6 +215,8 @@ impl Connection {
             }
             End::Gone => drop(self.session),
         }
+        self.shared.studio.closed(self.id, reason.as_deref());
+        self.shared.studio.unregister(self.id);
         self.shared.hub().close(self.id);
         log::debug!(
             "connection {} ended{}",
@@ -216,11 +246,35 @@ impl Connection {
                 Err(()) => Some(End::Gone),
             },
             Input::Out(Some(out)) => self.write(render(&out)).await.err().map(|()| End::Gone),
+            Input::Due => self.write_due().await.err().map(|()| End::Gone),
         }
     }
 
+    /// Writes `text` now, or later when the studio set a latency (behind what is already late,
+    /// so the order is kept).
     async fn write(&mut self, text: String) -> Result<(), ()> {
+        let latency = self.latency.load(Ordering::Acquire);
+        if latency == 0 && self.delayed.is_empty() {
+            return self.write_now(text).await;
+        }
+        self.delayed.push_back((Instant::now() + Duration::from_millis(latency), text));
+        Ok(())
+    }
+
+    /// Writes the late frames that are due.
+    async fn write_due(&mut self) -> Result<(), ()> {
+        let now = Instant::now();
+        while self.delayed.front().is_some_and(|(due, _)| *due <= now) {
+            if let Some((_, text)) = self.delayed.pop_front() {
+                self.write_now(text).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn write_now(&mut self, text: String) -> Result<(), ()> {
         self.traffic.sent(&text);
+        self.shared.studio.frame(self.id, self.identity.as_ref(), Dir::Out, &text);
         self.session.text(text).await.map_err(|_| ())
     }
 
@@ -260,6 +314,7 @@ impl Connection {
     }
 
     async fn on_text(&mut self, text: &str) -> Result<Option<End>, ()> {
+        self.shared.studio.frame(self.id, self.identity.as_ref(), Dir::In, text);
         let max = self.shared.config.max_frame;
         if text.len() > max {
             let reason = format!(
@@ -304,6 +359,7 @@ impl Connection {
         let result = self.shared.hub().login(self.id, &request.frame);
         match result {
             Ok((identity, replay)) => {
+                self.shared.studio.logged_in(self.id, &identity);
                 self.identity = Some(identity);
                 if let Some(id) = request_id {
                     self.write(receipt(id, origin_type, &Ok(()))).await?;

@@ -65,4 +65,14 @@ impl Launch {
     pub fn platform(&self) -> Option<&PlatformHandle> {
         self.platform.as_ref()
     }
+
+    /// Prints where the embedded platform listens and the studio's URL (nothing when the
+    /// service runs against another platform): `local platform on <http> (websocket <ws>)`, then
+    /// `studio: <url>`.
+    pub fn print_platform(&self) {
+        if let Some(platform) = &self.platform {
+            println!("local platform on {} (websocket {})", platform.http_url(), platform.ws_url());
+            println!("studio: {} (open it to chat as users and inspect every frame)", platform.studio_url());
+        }
+    }
 }

@@ -11,6 +11,7 @@
 //! - [`client`]: the client runtime: connection, delivery, handlers, queue, and the fault suite.
 //! - [`service`]: the service layer: actors, supervision, actions, routing, start-up.
 //! - [`examples`]: the example bots, in process and as the built binaries.
+//! - [`studio`]: the studio's page in a real browser.
 //! - [`python_sdk`]: conformance with the reference Python SDK as the client.
 
 mod support;
@@ -23,3 +24,4 @@ mod platform;
 mod protocol;
 mod python_sdk;
 mod service;
+mod studio;

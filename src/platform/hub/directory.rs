@@ -126,6 +126,13 @@ impl Hub {
         out
     }
 
+    /// Every channel, by id (the studio lists them; the platform is a development server).
+    pub(crate) fn all_channels(&self) -> Vec<(&str, &ChannelRecord)> {
+        let mut all: Vec<_> = self.channels.iter().map(|(id, c)| (id.as_str(), c)).collect();
+        all.sort_by(|a, b| a.1.name.cmp(&b.1.name).then(a.0.cmp(b.0)));
+        all
+    }
+
     /// The members of a channel, for one of them or the owner of the service bound to it.
     pub(crate) fn members_for(&self, user: &str, channel_id: &str) -> Result<Vec<String>, Fail> {
         let channel = self.channel(channel_id)?;

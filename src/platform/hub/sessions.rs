@@ -89,6 +89,25 @@ impl Hub {
         }
     }
 
+    /// The open connections, in order, with who each logged in as.
+    pub(crate) fn open_peers(&self) -> Vec<(ConnId, Option<Peer>)> {
+        let mut open: Vec<_> = self.conns.iter().map(|(id, c)| (*id, c.identity.clone())).collect();
+        open.sort_by_key(|(id, _)| *id);
+        open
+    }
+
+    /// Cuts one connection (no close frame); `false` if it is not open.
+    pub(crate) fn sever(&mut self, id: ConnId, why: &str) -> bool {
+        match self.conns.get(&id) {
+            Some(conn) => {
+                conn.traffic.closed(Some(why));
+                conn.cut.cut(why);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// A snapshot of every connection's traffic.
     pub(crate) fn traffic(&self) -> Vec<ConnectionTraffic> {
         self.logs.snapshot()

@@ -15,7 +15,11 @@ pub(super) struct Asset {
 /// other by relative path (`./chat.js` from `/studio/app.js`), so each is served under `/studio/`.
 pub(super) const ASSETS: &[Asset] = &[
     Asset { path: "/", content_type: "text/html; charset=utf-8", body: include_str!("assets/index.html") },
-    Asset { path: "/studio/style.css", content_type: "text/css; charset=utf-8", body: include_str!("assets/style.css") },
+    Asset {
+        path: "/studio/style.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("assets/style.css"),
+    },
     script("/studio/app.js", include_str!("assets/app.js")),
     script("/studio/pane.js", include_str!("assets/pane.js")),
     script("/studio/chat.js", include_str!("assets/chat.js")),

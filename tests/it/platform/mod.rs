@@ -10,3 +10,4 @@ mod delivery;
 mod limits;
 mod memory;
 mod routing;
+mod studio;

@@ -6,17 +6,21 @@
 //! - [`http`]: plain HTTP calls (sign-in, provisioning), answers checked.
 //! - [`ws`]: a raw WebSocket client that sees exactly what is on the wire.
 //! - [`world`]: the usual starting point: owner, service, channel, user, group, agent.
+//! - [`browser`]: headless chromium over WebDriver, an optional part.
 //! - [`client`]: the client runtime with fast timings, and its events.
 //! - [`service`]: user-mode bots playing the humans, and a recording service.
+//! - [`studio`]: the studio's feed, controls and page.
 //! - [`fault_proxy`]: a TCP proxy that severs, pauses, flaps and injects frames.
 //! - [`process`]: the built binaries (examples, `moobius`) as child processes.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod browser;
 pub mod client;
 pub mod fault_proxy;
 pub mod http;
 pub mod process;
 pub mod service;
+pub mod studio;
 pub mod world;
 pub mod ws;
 
