@@ -1,4 +1,5 @@
-//! Signing in: `POST /auth/sign_in`, `POST /auth/refresh` and `GET /user/info`.
+//! Signing in: `POST /auth/sign_in`, `POST /auth/refresh`, and the signed-in user's profile
+//! (`GET /user/info`, `POST /user/info`).
 
 use super::types::*;
 use super::{HttpClient, HttpError, HttpErrorKind};
@@ -74,5 +75,25 @@ impl HttpClient {
     /// ```
     pub async fn user_info(&self) -> Result<UserInfo, HttpError> {
         self.get("/user/info", &[], "data: {user_id, email, context: {name, avatar, description}}").await
+    }
+
+    /// Sets the signed-in user's name, avatar and description (`POST /user/info`, user mode); an
+    /// avatar that is a local path is uploaded first (cached), as the reference SDK does.
+    ///
+    /// # Errors
+    /// As every call; as [`HttpClient::upload_path`] for a local avatar.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use moobius::http::Profile;
+    /// # async fn demo(client: moobius::http::HttpClient) -> Result<(), moobius::http::HttpError> {
+    /// client.update_current_user(&Profile::new("Ann", "me.png", "likes chess")).await?;
+    /// assert_eq!(client.user_info().await?.context.name, "Ann");
+    /// # Ok(()) }
+    /// ```
+    pub async fn update_current_user(&self, profile: &Profile) -> Result<(), HttpError> {
+        let profile = self.with_avatar_url(profile).await?;
+        let _: serde::de::IgnoredAny = self.post("/user/info", &*profile, "code 10000").await?;
+        Ok(())
     }
 }

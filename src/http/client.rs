@@ -3,6 +3,7 @@
 
 use super::envelope::{Call, decode, json_body, transport_error};
 use super::groups::GroupCache;
+use super::upload::FileCache;
 use super::{Credentials, HttpError, HttpErrorKind, TokenSource};
 use crate::protocol::AUTH_ORIGIN;
 use awc::http::{Method, Uri, header};
@@ -26,12 +27,17 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest answer body read; a larger one is a transport error.
 pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
+/// The largest download read ([`HttpClient::download`], [`HttpClient::download_to`]): 64 MiB. A
+/// larger file is an [`HttpErrorKind::TooLarge`]; raise it with
+/// [`HttpClientBuilder::max_download_bytes`].
+pub const MAX_DOWNLOAD_BYTES: usize = 64 * 1024 * 1024;
+
 /// The `code` of a successful answer (`204` is accepted too, as the reference SDK does).
 pub const SUCCESS_CODE: i64 = 10_000;
 
 /// A client of the platform's HTTP API.
 ///
-/// Cheap to clone (clones share the token, the group cache and the call counter). It holds an
+/// Cheap to clone (clones share the token, the group and upload caches and the call counter). It holds an
 /// `awc::Client`, which lives on one thread: to use the same session on another thread (another
 /// actix arbiter), send [`HttpClient::share`] there and call [`SharedHttp::client`].
 ///
@@ -67,6 +73,8 @@ pub(crate) struct Shared {
     sign_in_again: bool,
     pub(super) tokens: TokenSource,
     pub(crate) groups: GroupCache,
+    pub(super) files: FileCache,
+    pub(super) max_download: usize,
     calls: AtomicU64,
 }
 
@@ -118,6 +126,7 @@ pub struct HttpClientBuilder {
     credentials: Option<Credentials>,
     tokens: Option<TokenSource>,
     sign_in_again: bool,
+    max_download: usize,
 }
 
 impl HttpClientBuilder {
@@ -146,6 +155,13 @@ impl HttpClientBuilder {
         self
     }
 
+    /// The largest file [`HttpClient::download`] and [`HttpClient::download_to`] read (default
+    /// [`MAX_DOWNLOAD_BYTES`]).
+    pub fn max_download_bytes(mut self, bytes: usize) -> Self {
+        self.max_download = bytes;
+        self
+    }
+
     /// Whether a call refused as unauthorized (HTTP 401: the token expired or was revoked) makes
     /// the client sign in again and retry the call once, when it has credentials. On by default;
     /// the renewal timer ([`HttpClient::spawn_token_renewal`]) normally keeps the token valid,
@@ -169,6 +185,8 @@ impl HttpClientBuilder {
             sign_in_again: self.sign_in_again,
             tokens: self.tokens.unwrap_or_default(),
             groups: GroupCache::default(),
+            files: FileCache::default(),
+            max_download: self.max_download,
             calls: AtomicU64::new(0),
         });
         Ok(SharedHttp { shared }.client())
@@ -224,6 +242,7 @@ impl HttpClient {
             credentials: None,
             tokens: None,
             sign_in_again: true,
+            max_download: MAX_DOWNLOAD_BYTES,
         }
     }
 
@@ -260,7 +279,7 @@ impl HttpClient {
         query: &[(&str, &str)],
         expected: &'static str,
     ) -> Result<T, HttpError> {
-        let call = Call { method: Method::GET, path };
+        let call = Call { method: Method::GET, path: path.into() };
         self.exchange(&call, query, None, Auth::Bearer, expected).await
     }
 
@@ -270,7 +289,7 @@ impl HttpClient {
         body: &B,
         expected: &'static str,
     ) -> Result<T, HttpError> {
-        let call = Call { method: Method::POST, path };
+        let call = Call { method: Method::POST, path: path.into() };
         let body = json_body(&call, body)?;
         self.exchange(&call, &[], Some(body), Auth::Bearer, expected).await
     }
@@ -282,7 +301,7 @@ impl HttpClient {
         body: &B,
         expected: &'static str,
     ) -> Result<T, HttpError> {
-        let call = Call { method: Method::POST, path };
+        let call = Call { method: Method::POST, path: path.into() };
         let body = json_body(&call, body)?;
         self.attempt(&call, &[], Some(body), Auth::Anonymous, expected).await
     }
@@ -359,6 +378,52 @@ impl HttpClient {
         Ok(request)
     }
 
+    /// A request to a URL outside the API (an upload form, a file to download): no token,
+    /// counted and timed as every call, the answer read up to `limit` bytes.
+    pub(super) async fn raw(
+        &self,
+        call: &Call,
+        url: &str,
+        body: Option<(String, Bytes)>,
+        limit: usize,
+    ) -> Result<RawAnswer, HttpError> {
+        self.shared.calls.fetch_add(1, Ordering::Relaxed);
+        log::debug!("http {call}");
+        let request = self.awc.request(call.method.clone(), url);
+        let timeout = self.shared.timeout;
+        let exchange = async {
+            let mut response = match body {
+                Some((content_type, body)) => request.content_type(content_type).send_body(body).await,
+                None => request.send().await,
+            }
+            .map_err(|e| transport_error(call, &self.shared, e))?;
+            let status = response.status();
+            let content_length = response
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if call.method == Method::HEAD {
+                return Ok(RawAnswer { status, content_length, body: Bytes::new() });
+            }
+            let body = response.body().limit(limit).await.map_err(|e| match e {
+                awc::error::PayloadError::Overflow => {
+                    HttpError::new(HttpErrorKind::TooLarge { call: call.to_string(), limit })
+                }
+                other => HttpError::new(HttpErrorKind::Transport {
+                    call: call.to_string(),
+                    detail: format!("reading the answer: {other}"),
+                }),
+            })?;
+            Ok::<_, HttpError>(RawAnswer { status, content_length, body })
+        };
+        let answer = tokio::time::timeout(timeout, exchange).await.map_err(|_| {
+            HttpError::new(HttpErrorKind::Timeout { call: call.to_string(), after: timeout })
+        })??;
+        log::debug!("http {call}: {}", answer.status);
+        Ok(answer)
+    }
+
     async fn send<T: DeserializeOwned>(
         &self,
         call: &Call,
@@ -395,4 +460,12 @@ impl HttpClient {
         }
         result
     }
+}
+
+/// The answer to [`HttpClient::raw`].
+pub(super) struct RawAnswer {
+    pub(super) status: awc::http::StatusCode,
+    /// The `Content-Length` header, when there was one.
+    pub(super) content_length: Option<u64>,
+    pub(super) body: Bytes,
 }

@@ -8,6 +8,7 @@ use awc::http::{Method, StatusCode};
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
 use std::fmt;
 
 pub(super) fn json_body<B: Serialize + ?Sized>(call: &Call, body: &B) -> Result<Bytes, HttpError> {
@@ -16,10 +17,11 @@ pub(super) fn json_body<B: Serialize + ?Sized>(call: &Call, body: &B) -> Result<
     })
 }
 
-/// A method and path, shown as `POST /auth/sign_in` in logs and errors.
+/// A method and path, shown as `POST /auth/sign_in` in logs and errors (or a method and a URL
+/// without its query, for uploads and downloads).
 pub(super) struct Call {
     pub(super) method: Method,
-    pub(super) path: &'static str,
+    pub(super) path: Cow<'static, str>,
 }
 
 impl fmt::Display for Call {
@@ -171,7 +173,7 @@ mod tests {
     use crate::http::{Credentials, SharedHttp, TokenSource};
 
     fn call() -> Call {
-        Call { method: Method::GET, path: "/service/list" }
+        Call { method: Method::GET, path: "/service/list".into() }
     }
 
     #[test]

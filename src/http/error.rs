@@ -89,6 +89,25 @@ pub enum HttpErrorKind {
         /// What was wrong.
         detail: String,
     },
+    /// A local file to upload could not be read, or a download could not be written to its file
+    /// (the system's reason is the source).
+    #[display("local file `{path}`: {detail}")]
+    LocalFile {
+        /// The file, as given.
+        path: String,
+        /// What could not be done, and what to do.
+        detail: String,
+    },
+    /// An answer (a download) was larger than this client reads.
+    #[display(
+        "http call `{call}` answered more than {limit} bytes; raise the limit with `HttpClientBuilder::max_download_bytes`"
+    )]
+    TooLarge {
+        /// The call, such as `GET https://host/file.png`.
+        call: String,
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
     /// A call that needs an access token was made before signing in.
     #[display("http call `{call}` needs an access token: sign in first (`HttpClient::sign_in`)")]
     NotSignedIn {
@@ -102,6 +121,8 @@ fn refusal_hint(status: u16) -> &'static str {
         401 | 403 => "; check the email and password (or sign in again: the access token may have expired)",
         404 => "; check the id (it may not exist, or belong to another account)",
         400 | 422 => "; the request was malformed: check the arguments",
+        409 => "; it exists already",
+        413 | 507 => "; the platform holds no more than that: send less, or raise the platform's limit",
         500..=599 => "; the platform failed: retry later",
         _ => "",
     }

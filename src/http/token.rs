@@ -120,6 +120,14 @@ impl TokenSource {
             tokens.generation += 1;
         });
     }
+
+    /// Forgets both tokens (after a sign-out or an account's deletion): calls need a sign-in.
+    pub(crate) fn clear(&self) {
+        self.tokens.send_modify(|tokens| {
+            tokens.access = None;
+            tokens.refresh = None;
+        });
+    }
 }
 
 impl fmt::Debug for TokenSource {

@@ -135,6 +135,14 @@ pub(crate) struct ChannelContext<'a> {
     pub(crate) channel_description: &'a str,
 }
 
+/// `POST /channel/update`.
+#[derive(Debug, Serialize)]
+pub(crate) struct UpdateChannelRequest<'a> {
+    pub(crate) channel_id: &'a str,
+    pub(crate) channel_name: &'a str,
+    pub(crate) context: ChannelContext<'a>,
+}
+
 /// `data` of `POST /channel/create`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ChannelIdData {
@@ -182,6 +190,14 @@ pub(crate) struct CharacterListData {
 #[derive(Debug, Serialize)]
 pub(crate) struct CreateCharacterRequest<'a> {
     pub(crate) service_id: &'a str,
+    pub(crate) context: &'a Profile,
+}
+
+/// `POST /service/character/update`.
+#[derive(Debug, Serialize)]
+pub(crate) struct UpdateCharacterRequest<'a> {
+    pub(crate) service_id: &'a str,
+    pub(crate) character_id: &'a str,
     pub(crate) context: &'a Profile,
 }
 

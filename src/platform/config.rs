@@ -1,6 +1,12 @@
 //! The local platform's settings: every timing and bound is a named constant here and can be
-//! changed through [`PlatformConfig`]'s builder methods.
+//! changed through [`PlatformConfig`]'s builder methods. The bounds on what clients store (files,
+//! message history) and the account codes are in `config/content.rs`.
 
+mod content;
+
+pub use content::*;
+
+use crate::protocol::Secret;
 use std::time::Duration;
 
 /// How long an access token from `/auth/sign_in` or `/auth/refresh` is valid (the reference SDK
@@ -130,6 +136,19 @@ pub struct PlatformConfig {
     pub(crate) traffic_record_limit: usize,
     pub(crate) traffic_total_bytes: usize,
     pub(crate) traffic_closed_records: usize,
+    pub(crate) max_file_bytes: usize,
+    pub(crate) max_stored_bytes: usize,
+    pub(crate) max_files: usize,
+    pub(crate) upload_slots: usize,
+    pub(crate) upload_slot_lifetime: Duration,
+    pub(crate) history_messages: usize,
+    pub(crate) history_bytes: usize,
+    pub(crate) temp_groups: usize,
+    pub(crate) popular_channels: usize,
+    pub(crate) dev_mode: bool,
+    pub(crate) dev_code: Secret,
+    pub(crate) code_lifetime: Duration,
+    pub(crate) code_attempts: u32,
 }
 
 impl Default for PlatformConfig {
@@ -162,6 +181,19 @@ impl Default for PlatformConfig {
             traffic_record_limit: DEFAULT_TRAFFIC_RECORD_LIMIT,
             traffic_total_bytes: DEFAULT_TRAFFIC_TOTAL_BYTES,
             traffic_closed_records: DEFAULT_TRAFFIC_CLOSED_RECORDS,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            max_stored_bytes: DEFAULT_MAX_STORED_BYTES,
+            max_files: DEFAULT_MAX_FILES,
+            upload_slots: DEFAULT_UPLOAD_SLOTS,
+            upload_slot_lifetime: DEFAULT_UPLOAD_SLOT_LIFETIME,
+            history_messages: DEFAULT_HISTORY_MESSAGES,
+            history_bytes: DEFAULT_HISTORY_BYTES,
+            temp_groups: DEFAULT_TEMP_GROUPS,
+            popular_channels: DEFAULT_POPULAR_CHANNELS,
+            dev_mode: true,
+            dev_code: Secret::new(DEFAULT_DEV_CODE),
+            code_lifetime: DEFAULT_CODE_LIFETIME,
+            code_attempts: DEFAULT_CODE_ATTEMPTS,
         }
     }
 }

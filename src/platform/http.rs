@@ -1,6 +1,16 @@
 //! The HTTP API of PROTOCOL.md: sign-in, services, channels, binding, agents and groups. JSON in
 //! and out; success is `{"code": 10000, "data": ...}`, failure an HTTP 4xx with
-//! `{"code": <status>, "message": <reason>}`.
+//! `{"code": <status>, "message": <reason>}`. The rest of what the reference SDK calls is beside
+//! it, one family a file: `http/accounts.rs` (sign-up with a code, password reset, sign-out,
+//! deletion), `http/profiles.rs` (updating the user's and an agent's profile), `http/channels.rs`
+//! (updating a channel, popular channels, history, temp groups), `http/files.rs` (the upload flow
+//! and downloads, with `http/multipart.rs`).
+
+mod accounts;
+mod channels;
+mod files;
+mod multipart;
+mod profiles;
 
 use super::hub::Fail;
 use super::server::Shared;
@@ -66,7 +76,11 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig, body_limit: usize) {
         .route("/service/group", web::get().to(group_get))
         .route("/user/group/create", web::post().to(user_group_create))
         .route("/user/group", web::get().to(group_get))
-        .route("/user/group/list", web::get().to(user_group_list));
+        .route("/user/group/list", web::get().to(user_group_list))
+        .configure(accounts::routes)
+        .configure(profiles::routes)
+        .configure(channels::routes)
+        .configure(files::routes);
 }
 
 /// The JSON 404 for every other path.
@@ -95,6 +109,12 @@ pub(crate) fn timed_out(timeout: std::time::Duration) -> Fail {
 
 /// The user whose `Authorization: Bearer` token came with the request.
 fn caller(req: &HttpRequest, shared: &Shared) -> Result<String, Fail> {
+    let token = bearer(req)?;
+    shared.hub().authenticate(token)
+}
+
+/// The token of the request's `Authorization: Bearer` header.
+fn bearer(req: &HttpRequest) -> Result<&str, Fail> {
     let header = req.headers().get("authorization").and_then(|h| h.to_str().ok()).ok_or_else(|| {
         Fail::new(401, "missing `Authorization: Bearer <access token>` header: sign in first")
     })?;
@@ -108,7 +128,7 @@ fn caller(req: &HttpRequest, shared: &Shared) -> Result<String, Fail> {
     {
         return Err(malformed());
     }
-    shared.hub().authenticate(token)
+    Ok(token)
 }
 
 fn param<'a>(query: &'a Query, name: &str) -> Result<&'a str, Fail> {
@@ -143,13 +163,18 @@ async fn refresh(shared: web::Data<Shared>, body: web::Json<Refresh>) -> Answer 
 
 async fn user_info(req: HttpRequest, shared: web::Data<Shared>) -> Answer {
     let user = caller(&req, &shared)?;
+    ok(user_info_of(&shared, &user)?)
+}
+
+/// `data` of `GET /user/info` (and of `POST /user/info`).
+fn user_info_of(shared: &Shared, user: &str) -> Result<Value, Fail> {
     let hub = shared.hub();
-    let name = hub.username(&user).unwrap_or_default();
-    ok(json!({
+    let email = hub.username(user).unwrap_or_default();
+    Ok(json!({
         "user_id": user,
-        "email": name,
+        "email": email,
         "email_verified": true,
-        "context": {"name": name, "avatar": "", "description": ""},
+        "context": hub.profile(user)?,
         "system_context": {},
     }))
 }

@@ -331,6 +331,23 @@ impl PlatformHandle {
         self.inner.shared.hub().stats()
     }
 
+    /// The sign-up or password-reset code the platform last "emailed" to `username` and that is
+    /// not used, voided or expired yet: what a test reads instead of a mailbox (in dev mode the
+    /// code is also logged, and the fixed [`PlatformConfig::dev_code`] works too).
+    ///
+    /// # Examples
+    /// ```
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let platform = moobius::platform::LocalPlatform::start("127.0.0.1:0").await?;
+    /// assert!(platform.last_code("nobody@example.com").is_none());
+    /// platform.stop().await;
+    /// # Ok::<(), moobius::platform::PlatformError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn last_code(&self, username: &str) -> Option<crate::protocol::Secret> {
+        self.inner.shared.hub().last_code(username)
+    }
+
     /// How many WebSocket connections are open.
     pub fn open_connections(&self) -> usize {
         self.inner.shared.hub().open_connections()

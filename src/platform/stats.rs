@@ -28,4 +28,14 @@ pub struct PlatformStats {
     pub replay_max_events: usize,
     /// The most bytes held for one identity.
     pub replay_max_bytes: usize,
+    /// Uploaded files held.
+    pub files: usize,
+    /// Bytes of uploaded files held.
+    pub file_bytes: usize,
+    /// Upload URLs handed out and not used (nor expired) yet.
+    pub upload_slots: usize,
+    /// Messages held in the channels' histories, over all channels.
+    pub history_messages: usize,
+    /// Bytes of those messages.
+    pub history_bytes: usize,
 }

@@ -65,7 +65,9 @@ pub struct ActionError {
 impl std::error::Error for ActionError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            ActionErrorKind::Group(error) | ActionErrorKind::Http(error) => error.source(),
+            ActionErrorKind::Group(error) | ActionErrorKind::Http(error) | ActionErrorKind::Upload(error) => {
+                error.source()
+            }
             ActionErrorKind::Queue(error) => error.source(),
             _ => None,
         }
@@ -124,6 +126,11 @@ pub enum ActionErrorKind {
         /// The frame's id.
         request_id: String,
     },
+    /// A local file of the action (an image, audio, file or canvas image given as a path) could
+    /// not be uploaded: the file is missing or unreadable, the platform refused it (too large,
+    /// full), or the service has no HTTP session.
+    #[display("a local file of the action could not be uploaded: {_0}")]
+    Upload(HttpError),
     /// An HTTP call of the action failed (creating an agent).
     #[display("the action's HTTP call failed: {_0}")]
     Http(HttpError),
@@ -155,6 +162,11 @@ macro_rules! action {
 /// Sends a message: `message_down` spoken by the service (or one of its agents), or a user's
 /// `message_up`.
 ///
+/// An image, audio or file given as a local path (not a URL) is uploaded first, once per
+/// distinct content per service, and its URL sent; a file's empty `filename` and zero `size` are
+/// filled in (from the local file, or for a URL from a `HEAD`), as the reference SDK's
+/// `send_message` does. A missing file fails the action ([`ActionErrorKind::Upload`]).
+///
 /// # Examples
 /// ```
 /// use moobius::prelude::*;
@@ -183,6 +195,51 @@ impl SendMessage {
     /// A text message.
     pub fn text(channel_id: ChannelId, text: impl Into<String>, recipients: impl Into<Recipients>) -> Self {
         Self::new(channel_id, MessageContent::Text(text.into()), recipients)
+    }
+
+    /// An image: a URL, or a local file uploaded before sending.
+    ///
+    /// # Examples
+    /// ```
+    /// use moobius::prelude::*;
+    /// let to = CharacterId::from("user-1");
+    /// let local = SendMessage::image(ChannelId::from("c-1"), "images/cat.png", &to); // uploaded
+    /// let remote = SendMessage::image(ChannelId::from("c-1"), "https://example.com/cat.png", &to);
+    /// # let _ = (local, remote);
+    /// ```
+    pub fn image(
+        channel_id: ChannelId,
+        path_or_url: impl Into<String>,
+        recipients: impl Into<Recipients>,
+    ) -> Self {
+        Self::new(channel_id, MessageContent::Image(path_or_url.into()), recipients)
+    }
+
+    /// An audio message: a URL, or a local file uploaded before sending.
+    pub fn audio(
+        channel_id: ChannelId,
+        path_or_url: impl Into<String>,
+        recipients: impl Into<Recipients>,
+    ) -> Self {
+        Self::new(channel_id, MessageContent::Audio(path_or_url.into()), recipients)
+    }
+
+    /// A downloadable file: a URL, or a local file uploaded before sending; its name (the last
+    /// part of the path) and size are filled in.
+    ///
+    /// # Examples
+    /// ```
+    /// use moobius::prelude::*;
+    /// let message = SendMessage::file(ChannelId::from("c-1"), "reports/q3.pdf", CharacterId::from("user-1"));
+    /// assert!(matches!(message.content, MessageContent::File { size: 0, .. }));
+    /// ```
+    pub fn file(
+        channel_id: ChannelId,
+        path_or_url: impl Into<String>,
+        recipients: impl Into<Recipients>,
+    ) -> Self {
+        let content = MessageContent::File { path: path_or_url.into(), filename: String::new(), size: 0 };
+        Self::new(channel_id, content, recipients)
     }
 
     /// Spoken by `sender` (an agent of this service) rather than by the service itself.
@@ -235,7 +292,8 @@ update_action!(
     SendStyle, items: StyleItem, Style
 );
 update_action!(
-    /// Sets the canvas (service mode).
+    /// Sets the canvas (service mode). An item's image given as a local path is uploaded first
+    /// (once per content) and its URL sent.
     SendCanvas, items: CanvasItem, Canvas
 );
 
@@ -361,12 +419,34 @@ action!(ClickMenuItem => AsUser; |m| Draft::User { channel_id: m.channel_id, kin
 
 /// Creates an agent, a character this service may speak as (service mode, over HTTP). Answered
 /// with the agent's profile.
+///
+/// # Examples
+/// ```
+/// use moobius::service::CreateAgent;
+/// let agent = CreateAgent::new("Echo", "repeats you").avatar("avatars/echo.png"); // uploaded
+/// assert_eq!(agent.avatar, "avatars/echo.png");
+/// ```
 #[derive(Debug, Clone)]
 pub struct CreateAgent {
     /// Its display name.
     pub name: String,
     /// Its description.
     pub description: String,
+    /// Its avatar: a URL, a local file (uploaded first, once per content), or empty for none.
+    pub avatar: String,
+}
+
+impl CreateAgent {
+    /// An agent named `name`, without an avatar.
+    pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
+        Self { name: name.into(), description: description.into(), avatar: String::new() }
+    }
+
+    /// With this avatar: a URL, or a local file uploaded first.
+    pub fn avatar(mut self, path_or_url: impl Into<String>) -> Self {
+        self.avatar = path_or_url.into();
+        self
+    }
 }
 
 impl actix::Message for CreateAgent {
@@ -382,7 +462,7 @@ impl Handler<CreateAgent> for Outbox<AsService> {
             Speaker::Service(id) => id.clone(),
             Speaker::User(_) => unreachable!("an Outbox<AsService> speaks for a service"),
         };
-        let profile = Profile::new(msg.name, "", msg.description);
+        let profile = Profile::new(msg.name, msg.avatar, msg.description);
         Box::pin(async move {
             let http = http.ok_or_else(|| {
                 ActionError::new(ActionErrorKind::Http(HttpError::new(HttpErrorKind::InvalidRequest {

@@ -1,11 +1,13 @@
 //! The outbox actor: turns a service's typed action messages into frames, in the order they were
-//! sent, making character lists into group ids on the way (cached), and hands them to the
-//! runtime's outbound queue. Its address, typed by role, is what a channel actor sends actions to.
+//! sent, uploading local files on the way (`outbox/uploads.rs`) and making character lists into
+//! group ids (both cached), and hands them to the runtime's outbound queue. Its address, typed by role, is what a channel actor sends actions to.
 //!
 //! An action sent with `do_send` is fire and forget: its frame goes out untracked, and a refusal
 //! reaches the channel actors as [`EventKind::Refused`](super::EventKind::Refused). An action
 //! sent with `send(..).await` is tracked: the caller gets the platform's [`ActionReceipt`] or an
 //! [`ActionError`] saying why it was refused.
+
+mod uploads;
 
 use super::action::{ActionError, ActionErrorKind, ActionReceipt};
 use super::recipients::Recipients;
@@ -51,12 +53,14 @@ pub(crate) enum Draft {
 }
 
 impl Draft {
+    /// Whether building the frame needs HTTP first: a group of a list, or a local file.
     fn needs_http(&self) -> bool {
-        match self {
+        let group = match self {
             Self::Message { recipients, .. } | Self::Update { recipients, .. } => recipients.needs_group(),
             Self::Characters { .. } => true,
             _ => false,
-        }
+        };
+        group || self.needs_files()
     }
 }
 
@@ -124,7 +128,7 @@ where
     M: actix::Message<Result = Result<ActionReceipt, ActionError>>,
 {
     fn handle(self, ctx: &mut Context<Outbox<R>>, tx: Option<OneshotSender<M::Result>>) {
-        let Self { draft, speaker, client, http } = self;
+        let Self { mut draft, speaker, client, http } = self;
         if !draft.needs_http() {
             // A group id known already: build and send at once, no future unless someone waits.
             let sent =
@@ -133,9 +137,13 @@ where
             return;
         }
         // `wait` holds the mailbox until this action's frame is queued, so actions keep their
-        // order even when one needs an HTTP call.
+        // order even when one needs an HTTP call (the thread is not blocked: other actors run).
         let tracked = tx.is_some();
         ctx.wait(actix::fut::wrap_future(async move {
+            if let Err(error) = uploads::upload_files(http.as_ref(), &mut draft).await {
+                finish(Err(error), tx);
+                return;
+            }
             let sent = match resolve(&speaker, http.as_ref(), &draft).await {
                 Ok((group, characters)) => {
                     build(&speaker, draft, group, characters).and_then(|frame| send(&client, frame, tracked))

@@ -1,9 +1,12 @@
 //! Accounts and their tokens: the first sign-in of a username creates its account (and its user),
 //! later ones check the password (slowed after repeated failures by `signin.rs`); an access token
-//! says which user a request or a login comes from, a refresh token gets a new access token.
+//! says which user a request or a login comes from, a refresh token gets a new access token. Each
+//! sign-in is a session: its access and refresh tokens go together when it signs out. Sign-up with
+//! a code, password reset, sign-out and deletion are in `codes.rs`.
 
+use super::codes::PendingCode;
 use super::{Fail, Hub, new_id};
-use crate::protocol::Secret;
+use crate::protocol::{Context, Secret};
 use std::time::Instant;
 
 /// The longest username accepted, in bytes.
@@ -16,18 +19,26 @@ fn new_token() -> String {
 }
 
 pub(super) struct Account {
-    user_id: String,
-    password: Secret,
+    pub(super) user_id: String,
+    pub(super) password: Secret,
+    /// False between a sign-up and its confirmation: such an account cannot sign in.
+    pub(super) confirmed: bool,
+    /// The code last emailed (sign-up or password reset), until used, voided or replaced.
+    pub(super) code: Option<PendingCode>,
 }
 
 pub(super) struct Token {
-    user_id: String,
+    pub(super) user_id: String,
     expires: Instant,
+    /// The sign-in this token belongs to.
+    pub(super) session: u64,
 }
 
 pub(super) struct UserRecord {
     /// Read by `directory.rs` for a user's profile.
     pub(super) username: String,
+    /// Name, avatar and description, once the user set them (`POST /user/info`).
+    pub(super) profile: Option<Context>,
 }
 
 impl Hub {
@@ -36,16 +47,7 @@ impl Hub {
         username: &str,
         password: &Secret,
     ) -> Result<(String, String, String), Fail> {
-        let username = username.trim();
-        if username.is_empty() {
-            return Err(Fail::bad("`username` is empty: sign in with a username and a password"));
-        }
-        if username.contains('\0') {
-            return Err(Fail::bad("`username` holds a NUL character: use printable characters"));
-        }
-        if username.len() > MAX_USERNAME {
-            return Err(Fail::bad(format!("`username` is over {MAX_USERNAME} bytes")));
-        }
+        let username = Self::check_username(username)?;
         if password.expose().is_empty() {
             return Err(Fail::bad("`password` is empty: sign in with a username and a password"));
         }
@@ -65,45 +67,53 @@ impl Hub {
         let user_id = match self.accounts.get(username) {
             Some(account) if account.password == *password => {
                 self.sign_in_guard.succeeded(username);
+                if !account.confirmed {
+                    return Err(Fail::forbidden(format!(
+                        "account `{username}` is not confirmed: confirm it with the emailed code \
+                         (POST /auth/confirm_sign_up), or ask for a new code (POST /auth/resend_confirmation)"
+                    )));
+                }
                 account.user_id.clone()
             }
             Some(_) => {
                 self.sign_in_guard.failed(username, now);
                 return Err(Fail::unauthorized(format!("wrong password for `{username}`")));
             }
-            None => {
-                let user_id = new_id();
-                self.accounts.insert(
-                    username.to_owned(),
-                    Account { user_id: user_id.clone(), password: password.clone() },
-                );
-                self.users.insert(user_id.clone(), UserRecord { username: username.to_owned() });
-                user_id
-            }
+            None => self.create_account(username, password, true),
         };
-        let access = self.issue_access(&user_id);
+        let session = rand::random::<u64>();
+        let access = self.issue_access(&user_id, session);
         let refresh = new_token();
         let expires = now + self.config.refresh_token_lifetime;
-        self.refresh_tokens.insert(refresh.clone(), Token { user_id: user_id.clone(), expires });
+        self.refresh_tokens.insert(refresh.clone(), Token { user_id: user_id.clone(), expires, session });
         Ok((access, refresh, user_id))
     }
 
-    fn issue_access(&mut self, user_id: &str) -> String {
+    /// A new account and its user; returns the user id.
+    pub(super) fn create_account(&mut self, username: &str, password: &Secret, confirmed: bool) -> String {
+        let user_id = new_id();
+        let account = Account { user_id: user_id.clone(), password: password.clone(), confirmed, code: None };
+        self.accounts.insert(username.to_owned(), account);
+        self.users.insert(user_id.clone(), UserRecord { username: username.to_owned(), profile: None });
+        user_id
+    }
+
+    fn issue_access(&mut self, user_id: &str, session: u64) -> String {
         let token = new_token();
         let expires = Instant::now() + self.config.access_token_lifetime;
-        self.tokens.insert(token.clone(), Token { user_id: user_id.to_owned(), expires });
+        self.tokens.insert(token.clone(), Token { user_id: user_id.to_owned(), expires, session });
         token
     }
 
     pub(crate) fn refresh(&mut self, username: &str, refresh_token: &str) -> Result<String, Fail> {
-        let user_id = match self.refresh_tokens.get(refresh_token) {
-            Some(t) if t.expires > Instant::now() => t.user_id.clone(),
+        let (user_id, session) = match self.refresh_tokens.get(refresh_token) {
+            Some(t) if t.expires > Instant::now() => (t.user_id.clone(), t.session),
             _ => return Err(Fail::unauthorized("refresh token unknown or expired: sign in again")),
         };
         if !username.is_empty() && self.users.get(&user_id).is_some_and(|u| u.username != username) {
             return Err(Fail::unauthorized(format!("the refresh token is not `{username}`'s")));
         }
-        Ok(self.issue_access(&user_id))
+        Ok(self.issue_access(&user_id, session))
     }
 
     /// The user an access token belongs to.
@@ -117,6 +127,21 @@ impl Hub {
 
     pub(crate) fn username(&self, user_id: &str) -> Option<&str> {
         self.users.get(user_id).map(|u| u.username.as_str())
+    }
+
+    /// Checks a username's shape (sign-in and sign-up); returns it trimmed.
+    pub(super) fn check_username(username: &str) -> Result<&str, Fail> {
+        let username = username.trim();
+        if username.is_empty() {
+            return Err(Fail::bad("`username` is empty: give a username and a password"));
+        }
+        if username.contains('\0') {
+            return Err(Fail::bad("`username` holds a NUL character: use printable characters"));
+        }
+        if username.len() > MAX_USERNAME {
+            return Err(Fail::bad(format!("`username` is over {MAX_USERNAME} bytes")));
+        }
+        Ok(username)
     }
 }
 

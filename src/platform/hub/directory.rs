@@ -30,6 +30,13 @@ pub(super) struct GroupRecord {
     channel_id: Option<String>,
 }
 
+impl GroupRecord {
+    /// Made with `/service/group/create` (a service's recipients), not in a channel.
+    pub(super) fn is_service_group(&self) -> bool {
+        self.channel_id.is_none()
+    }
+}
+
 impl Hub {
     pub(crate) fn create_service(&mut self, owner: &str, description: &str) -> String {
         let id = new_id();
@@ -115,6 +122,38 @@ impl Hub {
         id
     }
 
+    /// `/channel/update`: the channel's creator renames it and sets its description.
+    pub(crate) fn update_channel(
+        &mut self,
+        user: &str,
+        channel_id: &str,
+        name: &str,
+        description: &str,
+    ) -> Result<(), Fail> {
+        let channel = self
+            .channels
+            .get_mut(channel_id)
+            .ok_or_else(|| Fail::not_found(format!("channel `{channel_id}` does not exist")))?;
+        if channel.owner != user {
+            return Err(Fail::forbidden(format!(
+                "channel `{channel_id}` was created by another account: only its creator may update it"
+            )));
+        }
+        name.clone_into(&mut channel.name);
+        description.clone_into(&mut channel.description);
+        Ok(())
+    }
+
+    /// `/channel/popular`: the channels with the most members, at most the configured number.
+    pub(crate) fn popular_channels(&self) -> Vec<(&str, &ChannelRecord)> {
+        let mut all: Vec<_> = self.channels.iter().map(|(id, c)| (id.as_str(), c)).collect();
+        all.sort_by(|a, b| {
+            b.1.members.len().cmp(&a.1.members.len()).then(a.1.name.cmp(&b.1.name)).then(a.0.cmp(b.0))
+        });
+        all.truncate(self.config.popular_channels);
+        all
+    }
+
     pub(crate) fn channels_of(&self, user: &str) -> Vec<(String, &ChannelRecord)> {
         let mut out: Vec<_> = self
             .channels
@@ -176,6 +215,40 @@ impl Hub {
         Ok(out)
     }
 
+    /// `/service/character/update`: the owner of an agent's service sets its name, avatar and
+    /// description (fields not given are kept). Returns the new context.
+    pub(crate) fn update_agent(
+        &mut self,
+        user: &str,
+        service_id: &str,
+        character_id: &str,
+        context: Context,
+    ) -> Result<Context, Fail> {
+        self.owned_service(user, service_id)?;
+        let agent =
+            self.agents.get_mut(character_id).filter(|a| a.service_id == service_id).ok_or_else(|| {
+                Fail::not_found(format!("service `{service_id}` has no agent `{character_id}`"))
+            })?;
+        for (field, value) in context {
+            agent.context.insert(field, value);
+        }
+        Ok(agent.context.clone())
+    }
+
+    /// `POST /user/info`: the user sets its own name, avatar and description.
+    pub(crate) fn update_user_profile(&mut self, user: &str, context: Context) -> Result<(), Fail> {
+        let mut profile = self.profile(user)?;
+        let record = self
+            .users
+            .get_mut(user)
+            .ok_or_else(|| Fail::not_found(format!("user `{user}` does not exist")))?;
+        for (field, value) in context {
+            profile.insert(field, value);
+        }
+        record.profile = Some(profile);
+        Ok(())
+    }
+
     /// The profile (`character_context`) of a user or an agent.
     pub(crate) fn profile(&self, character_id: &str) -> Result<Context, Fail> {
         if let Some(agent) = self.agents.get(character_id) {
@@ -185,6 +258,9 @@ impl Hub {
             .users
             .get(character_id)
             .ok_or_else(|| Fail::not_found(format!("character `{character_id}` does not exist")))?;
+        if let Some(profile) = &user.profile {
+            return Ok(profile.clone());
+        }
         let mut context = Context::new();
         context.insert("name".into(), user.username.clone().into());
         context.insert("avatar".into(), "".into());

@@ -5,16 +5,22 @@
 //! beside it, one concern per file, each an `impl Hub` block:
 //!
 //! - `accounts.rs`: accounts, sign-in, access and refresh tokens (`signin.rs`: the guard that
-//!   slows password guessing);
+//!   slows password guessing; `codes.rs`: sign-up and password reset with an emailed code,
+//!   sign-out, deletion);
 //! - `directory.rs`: services, channels, bindings, agents (characters), profiles, groups;
+//! - `files.rs`: uploaded files and upload slots; `history.rs`: each channel's message history
+//!   and temp groups;
 //! - `sessions.rs`: connections, login and resume, each frame's request-id check, traffic and
 //!   sizes (`replay.rs`: one identity's replay buffer; `dedup.rs`: the request-id memory);
 //! - `routing.rs`: who may send which frame, and delivering the resulting events to every
 //!   recipient's connections (`seq`, fan-out, slow readers).
 
 mod accounts;
+mod codes;
 mod dedup;
 mod directory;
+mod files;
+mod history;
 mod replay;
 mod routing;
 mod sessions;
@@ -23,6 +29,8 @@ mod signin;
 use self::accounts::{Account, Token, UserRecord};
 use self::dedup::{DedupLimits, RequestMemory};
 use self::directory::{AgentRecord, ChannelRecord, GroupRecord, ServiceRecord};
+use self::files::FileStore;
+use self::history::ChannelMemory;
 use self::sessions::{Conn, PeerState};
 use self::signin::SignInGuard;
 use super::config::PlatformConfig;
@@ -33,6 +41,8 @@ use std::time::Duration;
 
 /// The platform's number for a connection.
 pub(crate) type ConnId = u64;
+
+pub(crate) use self::files::too_large;
 
 /// What waits in a connection's outbound buffer.
 #[derive(Debug, Clone)]
@@ -90,6 +100,9 @@ pub(crate) struct Hub {
     channels: HashMap<String, ChannelRecord>,
     agents: HashMap<String, AgentRecord>,
     groups: HashMap<String, GroupRecord>,
+    files: FileStore,
+    /// Each channel's history and temp groups, by channel id.
+    memories: HashMap<String, ChannelMemory>,
     peers: HashMap<Peer, PeerState>,
     conns: HashMap<ConnId, Conn>,
     next_conn: ConnId,
@@ -109,6 +122,8 @@ impl Hub {
             channels: HashMap::new(),
             agents: HashMap::new(),
             groups: HashMap::new(),
+            files: FileStore::default(),
+            memories: HashMap::new(),
             peers: HashMap::new(),
             conns: HashMap::new(),
             next_conn: 1,

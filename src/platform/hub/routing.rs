@@ -1,9 +1,12 @@
 //! Where a logged-in connection's frame goes: who may send which frame, the channel rules it must
 //! pass (membership, binding, groups), and the delivery of the resulting events to every
 //! recipient's live connections (each recipient's next `seq`, one serialized body shared by all,
-//! held for resume; a connection that stopped reading is dropped).
+//! held for resume; a connection that stopped reading is dropped). Messages are remembered in
+//! their channel's history, and the service groups they and updates go to as its temp groups
+//! (`history.rs`).
 
 use super::directory::ChannelRecord;
+use super::history::Delivered;
 use super::sessions::state_of;
 use super::{ConnId, Hub, Out, Verdict, new_id};
 use crate::platform::traffic::Peer;
@@ -119,16 +122,25 @@ impl Hub {
     pub(super) fn message_up(&mut self, user: &str, body: &MessageBody) -> Verdict {
         let channel = self.member_channel(user, &body.channel_id)?;
         let service = Self::bound_service(&body.channel_id, channel)?;
+        let message_id = new_id();
         let event = MessageBody {
             channel_id: body.channel_id.clone(),
             content: body.content.clone(),
             recipients: body.recipients.clone(),
             sender: Some(user.into()),
-            message_id: Some(new_id().into()),
+            message_id: Some(message_id.clone().into()),
             timestamp: Some(now_millis()),
             context: Some(body.context.clone().unwrap_or_default()),
         };
-        self.deliver_one(&service, "message_up", &event);
+        let Some(text) = serialized("message_up", &event) else { return Ok(()) };
+        self.deliver_text(std::slice::from_ref(&service), "message_up", &text);
+        self.remember_message(Delivered {
+            channel_id: &body.channel_id,
+            message_id: &message_id,
+            sender: user,
+            seen_by: Vec::new(),
+            body: text,
+        });
         Ok(())
     }
 
@@ -171,16 +183,28 @@ impl Hub {
             ));
         }
         let to = self.recipients(channel, body.recipients.as_deref())?;
+        let message_id = new_id();
         let event = MessageBody {
             channel_id: body.channel_id.clone(),
             content: body.content.clone(),
             recipients: body.recipients.clone(),
-            sender: Some(sender),
-            message_id: Some(new_id().into()),
+            sender: Some(sender.clone()),
+            message_id: Some(message_id.clone().into()),
             timestamp: Some(now_millis()),
             context: Some(body.context.clone().unwrap_or_default()),
         };
-        self.deliver_many(&to, "message_down", &event);
+        if let Some(group) = &body.recipients {
+            self.note_temp_group(&body.channel_id, group);
+        }
+        let Some(text) = serialized("message_down", &event) else { return Ok(()) };
+        self.deliver_text(&to, "message_down", &text);
+        self.remember_message(Delivered {
+            channel_id: &body.channel_id,
+            message_id: &message_id,
+            sender: &sender,
+            seen_by: to.iter().map(|peer| peer.id().to_owned()).collect(),
+            body: text,
+        });
         Ok(())
     }
 
@@ -191,6 +215,9 @@ impl Hub {
                 let to = self.recipients(channel, body.recipients.as_deref())?;
                 let mut event = body.clone();
                 event.context.get_or_insert_with(Context::new);
+                if let Some(group) = &body.recipients {
+                    self.note_temp_group(&body.channel_id, group);
+                }
                 self.deliver_many(&to, "update", &event);
                 Ok(())
             }
@@ -226,19 +253,20 @@ impl Hub {
         self.deliver_many(std::slice::from_ref(to), kind, body);
     }
 
-    /// Serializes `body` once and hands the shared text to every recipient identity: each gets
-    /// its next `seq`, the event is held for resume, and it is queued on each live connection.
+    /// Serializes `body` once and hands the shared text to every recipient identity (see
+    /// [`Hub::deliver_text`]).
     fn deliver_many<T: serde::Serialize>(&mut self, to: &[Peer], kind: &'static str, body: &T) {
         if to.is_empty() {
             return;
         }
-        let body: Arc<str> = match serde_json::to_string(body) {
-            Ok(text) => text.into(),
-            Err(error) => {
-                log::error!("cannot serialize a {kind} event: {error}");
-                return;
-            }
-        };
+        if let Some(body) = serialized(kind, body) {
+            self.deliver_text(to, kind, &body);
+        }
+    }
+
+    /// Hands the serialized event to every recipient identity: each gets its next `seq`, the
+    /// event is held for resume, and it is queued on each live connection.
+    fn deliver_text(&mut self, to: &[Peer], kind: &'static str, body: &Arc<str>) {
         let (max_events, max_bytes) = (self.config.replay_events, self.config.replay_bytes);
         let mut overflowing = Vec::new();
         for identity in to {
@@ -271,6 +299,17 @@ impl Hub {
             conn.cut.cut(&why);
         }
         self.close(conn_id);
+    }
+}
+
+/// An event body's JSON, shared by every recipient and the history.
+fn serialized<T: serde::Serialize>(kind: &str, body: &T) -> Option<Arc<str>> {
+    match serde_json::to_string(body) {
+        Ok(text) => Some(text.into()),
+        Err(error) => {
+            log::error!("cannot serialize a {kind} event: {error}");
+            None
+        }
     }
 }
 

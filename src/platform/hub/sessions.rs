@@ -132,6 +132,8 @@ impl Hub {
             request_ids_max_per_sender,
             ..Default::default()
         };
+        (stats.files, stats.file_bytes, stats.upload_slots) = self.files.sizes();
+        (stats.history_messages, stats.history_bytes) = self.history_sizes();
         for state in self.peers.values() {
             let (events, bytes) = state.held.sizes();
             stats.replay_events += events;
