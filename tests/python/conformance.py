@@ -2,8 +2,11 @@
 
 The SDK's own WSClient and HTTPAPIWrapper act as a service and as a user: sign in, create a
 service and a channel, bind, log in over the WebSocket, join, message up and down, buttons and a
-button click, characters, groups created over HTTP, heartbeat, a refusal, leave. Any mismatch
-exits non-zero with a message saying what differed.
+button click, characters, groups created over HTTP, heartbeat, a refusal, leave; then the rest of
+the HTTP API the SDK calls: its own upload (the /file/upload flow) and download, message history,
+profile and channel updates, popular channels, temp groups, and the account flows (sign-up with
+dev mode's code, password reset, sign-out, deletion). Any mismatch exits non-zero with a message
+saying what differed.
 
 Usage: MOOBIUS_HTTP=http://127.0.0.1:PORT MOOBIUS_WS=ws://127.0.0.1:PORT/ws python conformance.py
 """
@@ -12,6 +15,8 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
+import warnings
 
 import websockets
 
@@ -32,11 +37,13 @@ websockets.connect = _connect_without_ssl_for_plain_ws
 from loguru import logger  # noqa: E402
 
 from moobius import types  # noqa: E402
-from moobius.network.http_api_wrapper import HTTPAPIWrapper  # noqa: E402
+from moobius.network.http_api_wrapper import BadResponseException, HTTPAPIWrapper  # noqa: E402
 from moobius.network.ws_client import WSClient  # noqa: E402
 
 logger.remove()  # the SDK logs every frame (and tokens); keep the test output readable
 logger.add(sys.stderr, level="WARNING")
+# aiohttp warns that its FormData will stop making file fields of bytes, which the SDK's upload does.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 HTTP = os.environ["MOOBIUS_HTTP"]
 WS = os.environ["MOOBIUS_WS"]
@@ -214,7 +221,88 @@ async def main():
     action = await service.event("action", "the leave")
     check(action["body"]["subtype"] == "leave" and action["body"]["sender"] == user_id, "service sees leave")
 
+    await files_history_and_updates(owner, user_http, service_id, channel_id, agent, user_id)
+    await account_flows()
     print("conformance: every check passed")
+
+
+async def refused(call, what):
+    """Checks that an SDK call raises the SDK's refusal (a non-10000 code)."""
+    try:
+        await call
+    except BadResponseException:
+        print(f"ok: {what}")
+        return
+    raise Mismatch(f"{what}: the call was not refused")
+
+
+async def files_history_and_updates(owner, user_http, service_id, channel_id, agent, user_id):
+    # --- the SDK's own upload and download ---
+    folder = tempfile.mkdtemp(prefix="moobius-conformance-")
+    picture = os.path.join(folder, "picture.png")
+    content = b"\x89PNG\r\n--not-a-boundary\r\n" * 1000
+    with open(picture, "wb") as f:
+        f.write(content)
+    url = await owner.upload(picture)
+    check(url.startswith(HTTP + "/file/bucket/") and url.endswith(".png"), f"upload gives a URL on the platform: {url}")
+    check(await owner.download(url, bytes=True) == content, "download gives the uploaded bytes back")
+    check(await owner.download_size(url) == len(content), "download_size (HEAD) gives the file's size")
+    saved = await owner.download(url, file_path=os.path.join(folder, "copy.png"))
+    with open(saved, "rb") as f:
+        check(f.read() == content, "download to a file writes the same bytes")
+    converted = await owner.convert_to_url(picture)
+    check(await owner.convert_to_url(picture) == converted, "convert_to_url caches by content")
+    check(await owner.convert_to_url(url) == url, "convert_to_url passes a URL through")
+
+    # --- history: what was said in the channel ---
+    history = await owner.fetch_message_history(channel_id)
+    check(history.get("code") == 10000, f"fetch_message_history answers code 10000: {str(history)[:200]}")
+    texts = [m["content"].get("text") for m in history["data"]]
+    check(texts == ["hello service", "hello user"], f"the history holds the messages in order: {texts}")
+
+    # --- profile and channel updates, popular channels, temp groups ---
+    await owner.update_agent(service_id, agent, picture, "a renamed agent", "Bot 2")
+    agents = await owner.fetch_agents(service_id)
+    check(agents[0].name == "Bot 2" and agents[0].avatar == converted,
+          "update_agent renames and uploads the local avatar")
+    await user_http.update_current_user(picture, "likes tests", "User 2")
+    info = await user_http.fetch_user_info()
+    check(info.name == "User 2" and await user_http.download(info.avatar, bytes=True) == content,
+          "update_current_user sets the name and uploads the local avatar (its own upload: another client)")
+    await owner.update_channel(channel_id, "Lobby 3", "updated over HTTP")
+    listed = await user_http.fetch_popular_channels()
+    check(channel_id in listed, "fetch_popular_channels lists the channel")
+    temp = await owner.fetch_channel_temp_group(channel_id, service_id)
+    check(isinstance(temp, list) and all(user_id in g["characters"] for g in temp) and temp,
+          "fetch_channel_temp_group lists the service groups sent to")
+    stranger = HTTPAPIWrapper(HTTP, "stranger@example.com", "stranger-password")
+    await stranger.authenticate()
+    await refused(stranger.update_channel(channel_id, "mine", "no"), "another account cannot update the channel")
+
+
+async def account_flows():
+    account = HTTPAPIWrapper(HTTP, "signup@example.com", "first-password")
+    await account.request_sign_up_code()
+    check((await account.authenticate()) is None, "an unconfirmed account cannot sign in")
+    await refused(account.sign_up_with_code("999999"), "a wrong sign-up code is refused")
+    await account.request_sign_up_code_again()
+    await account.sign_up_with_code("000000")
+    await account.authenticate()
+    check(bool(account.access_token), "the confirmed account signs in (dev mode's code 000000)")
+    await refused(account.request_sign_up_code(), "signing up an existing account is refused")
+
+    await account.request_password_reset_code()
+    account.password = "second-password"
+    await account.reset_password_with_code("000000")
+    account.access_token = ""
+    await account.authenticate()
+    check(bool(account.access_token), "the new password signs in after the reset")
+
+    await account.sign_out()
+    await refused(account.fetch_user_info(), "a signed-out token is refused")
+    await account.delete_account()
+    wrong = HTTPAPIWrapper(HTTP, "signup@example.com", "first-password")
+    await refused(wrong.delete_account(), "a deleted account is gone")
 
 
 if __name__ == "__main__":

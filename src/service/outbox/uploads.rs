@@ -32,40 +32,14 @@ impl Draft {
 /// Uploads the draft's local files, puts their URLs in their place and fills in file sizes.
 pub(super) async fn upload_files(http: Option<&HttpClient>, draft: &mut Draft) -> Result<(), ActionError> {
     match draft {
-        Draft::Message { content, .. } => match content {
-            MessageContent::Image(path) | MessageContent::Audio(path) => {
-                if local_path(path).is_some() {
-                    *path = upload(http, path).await?.0.into_string();
-                }
-            }
-            MessageContent::File { path, filename, size } => {
-                if local_path(path).is_some() {
-                    let (url, uploaded_size, uploaded_name) = upload(http, path).await?;
-                    *path = url.into_string();
-                    if *size == 0 {
-                        *size = uploaded_size;
-                    }
-                    if filename.is_empty() {
-                        *filename = uploaded_name;
-                    }
-                } else if is_url(path) {
-                    let url = FileUrl::from(path.as_str());
-                    if filename.is_empty() {
-                        url.file_name().clone_into(filename);
-                    }
-                    if *size == 0
-                        && let Some(http) = http
-                    {
-                        // Best effort, as the SDK: a size it cannot learn stays 0.
-                        match http.download_size(&url).await {
-                            Ok(known) => *size = known,
-                            Err(error) => log::debug!("the size of {url} is unknown: {error}"),
-                        }
-                    }
-                }
-            }
-            _ => {}
-        },
+        Draft::Message { content: MessageContent::Image(path) | MessageContent::Audio(path), .. }
+            if local_path(path).is_some() =>
+        {
+            *path = upload(http, path).await?.0.into_string();
+        }
+        Draft::Message { content: MessageContent::File { path, filename, size }, .. } => {
+            fill_file(http, path, filename, size).await?;
+        }
         Draft::Update { content: UpdateContent::Canvas(items), .. } => {
             for item in items {
                 if let Some(path) = item.path.as_mut().filter(|p| local_path(p).is_some()) {
@@ -74,6 +48,44 @@ pub(super) async fn upload_files(http: Option<&HttpClient>, draft: &mut Draft) -
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// A file message's URL, name and size: a local file is uploaded (its own name and size); a
+/// URL's empty name is its last path segment and its zero size is asked for with a `HEAD`.
+async fn fill_file(
+    http: Option<&HttpClient>,
+    path: &mut String,
+    filename: &mut String,
+    size: &mut u64,
+) -> Result<(), ActionError> {
+    if local_path(path).is_some() {
+        let (url, uploaded_size, uploaded_name) = upload(http, path).await?;
+        *path = url.into_string();
+        if *size == 0 {
+            *size = uploaded_size;
+        }
+        if filename.is_empty() {
+            *filename = uploaded_name;
+        }
+        return Ok(());
+    }
+    if !is_url(path) {
+        return Ok(());
+    }
+    let url = FileUrl::from(path.as_str());
+    if filename.is_empty() {
+        url.file_name().clone_into(filename);
+    }
+    if *size == 0
+        && let Some(http) = http
+    {
+        // Best effort, as the SDK: a size it cannot learn stays 0.
+        match http.download_size(&url).await {
+            Ok(known) => *size = known,
+            Err(error) => log::debug!("the size of {url} is unknown: {error}"),
+        }
     }
     Ok(())
 }

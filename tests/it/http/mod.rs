@@ -1,11 +1,16 @@
 //! The HTTP API client against the embedded local platform on 127.0.0.1:0: every call, the error
-//! kinds, token renewal, the group cache (counting HTTP calls) and the config's
-//! create-what-is-missing step. Transport failures and timeouts use real sockets that refuse or
+//! kinds, token renewal, the group and upload caches (counting HTTP calls), files, history, the
+//! account flows, local files in a service's actions, and the config's create-what-is-missing
+//! step. Transport failures and timeouts use real sockets that refuse or
 //! never answer; an unexpected answer comes from a real (tiny) HTTP server.
 
+mod accounts;
 mod auth;
 mod directory;
+mod files;
+mod history;
 mod transport;
+mod uploads;
 
 use crate::support::WAIT;
 use moobius::http::{Credentials, HttpClient};
