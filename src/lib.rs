@@ -52,6 +52,8 @@
 pub mod client;
 pub mod config;
 pub mod http;
+#[cfg(feature = "logging")]
+pub mod logging;
 pub mod protocol;
 mod report;
 pub mod service;
