@@ -153,7 +153,7 @@ export class UserPane {
 
   renameChannel(channelId, name) {
     const tab = this.tabs.querySelector(`[data-channel-id="${CSS.escape(channelId)}"]`);
-    if (tab) tab.textContent = name;
+    if (tab) tab.replaceChildren(...tabLabel(channelId, name));
   }
 
   /** The view of a channel, created (with its tab) on first use. */
@@ -161,7 +161,7 @@ export class UserPane {
     if (this.views.has(channelId)) return this.views.get(channelId);
     const view = new ChannelView(this, channelId);
     this.views.set(channelId, view);
-    const tab = el("button", { type: "button", role: "tab", class: "channel-tab", testid: "channel-tab", data: { channelId }, title: channelId, text: name || short(channelId, 12), on: { click: () => this.select(channelId) } });
+    const tab = el("button", { type: "button", role: "tab", class: "channel-tab", testid: "channel-tab", data: { channelId }, title: channelId, on: { click: () => this.select(channelId) } }, tabLabel(channelId, name));
     this.tabs.append(tab);
     this.viewsBox.querySelector(".empty")?.remove();
     this.viewsBox.append(view.node);
@@ -185,7 +185,7 @@ export class UserPane {
     this.joining.set(frame.request_id, channelId);
     const view = this.view(channelId, this.app.channelName(channelId));
     this.select(channelId);
-    view.notice(`joining ${channelId}…`);
+    view.notice(`joining ${short(channelId)}…`);
     this.send(frame);
   }
 
@@ -202,7 +202,7 @@ export class UserPane {
       const channel = this.joining.get(id);
       this.joining.delete(id);
       const view = this.views.get(channel);
-      if (receipt.ok) view?.notice(`joined ${channel}`);
+      if (receipt.ok) view?.notice(`joined ${short(channel)}`);
       else view?.notice(`join refused: ${receipt.reason}`, "error");
       return;
     }
@@ -230,11 +230,14 @@ export class UserPane {
       if (!next.done) this.select(next.value);
       else delete this.node.dataset.channel;
     }
-    this.notice(`left ${channelId}`);
+    this.notice(`left ${short(channelId)}`);
   }
 
   onEvent(frame) {
     const body = frame.body && typeof frame.body === "object" ? frame.body : {};
+    if ((frame.type === "message_down" || frame.type === "update") && typeof body.channel_id !== "string") {
+      return this.notice(`${frame.type} without a channel_id (see the inspector)`, "warn");
+    }
     switch (frame.type) {
       case "message_down":
         return this.view(body.channel_id).addMessage(body, frame.seq);
@@ -253,4 +256,9 @@ export class UserPane {
         this.notice(`event of a type this page does not show: "${frame.type}" (see the inspector)`, "warn");
     }
   }
+}
+
+/** A tab's label: the channel's name (several may share one) and the start of its id. */
+function tabLabel(channelId, name) {
+  return name ? [name, el("span", { class: "muted", text: ` ${channelId.slice(0, 6)}` })] : [short(channelId, 12)];
 }
