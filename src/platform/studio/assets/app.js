@@ -149,6 +149,7 @@ class Studio {
     this.paneBox.append(pane.node);
     new MutationObserver(() => this.renderUsers()).observe(pane.node, { attributes: true, attributeFilter: ["data-state"] });
     pane.start();
+    this.namePeers();
     this.activate(pane.node);
     this.renderUsers();
     this.saveSessions();
@@ -210,6 +211,15 @@ class Studio {
       return;
     }
     for (const pane of this.panes.values()) if (pane.userId === peer?.id) pane.setConnection(connection);
+    this.namePeers();
+  }
+
+  /** The names of the users the inspector shows (any pane's token may ask for profiles). */
+  namePeers() {
+    const token = this.panes.values().next().value?.token();
+    if (!token) return;
+    const users = [...this.inspector.connections.values()].filter((c) => c.peer?.role === "user").map((c) => c.peer.id);
+    this.directory.ensure(token, users);
   }
 
   // ----- channels -----

@@ -58,7 +58,7 @@ export class Inspector {
     this.follow = $("inspector-follow");
     $("inspector-clear").addEventListener("click", () => this.clear());
     this.tbody.addEventListener("click", (e) => {
-      const tr = e.target.closest("tr");
+      const tr = e.target.closest(".row");
       const row = tr && this.rowOf.get(tr);
       if (row) this.select(row);
     });
@@ -133,7 +133,13 @@ export class Inspector {
       fragment.append(row.tr);
     }
     this.tbody.append(fragment);
-    while (this.rows.length > MAX_ROWS || (this.textBytes > MAX_TEXT && this.rows.length > 1)) this.evict(this.rows.shift());
+    // The oldest rows go: past MAX_ROWS, then while the text kept is over MAX_TEXT.
+    const size = (i) => this.rows[i].s.text?.length ?? 0;
+    let excess = Math.max(0, this.rows.length - MAX_ROWS);
+    let bytes = this.textBytes;
+    for (let i = 0; i < excess; i++) bytes -= size(i);
+    while (excess < this.rows.length - 1 && bytes > MAX_TEXT) bytes -= size(excess++);
+    if (excess > 0) for (const row of this.rows.splice(0, excess)) this.evict(row);
     this.countLabel.textContent = `${this.rows.length} rows`;
     if (this.follow.checked) {
       this.autoScrolling = true;
@@ -143,7 +149,10 @@ export class Inspector {
 
   renderRow(s) {
     const status = s.receipt ? (s.receipt.ok ? "ok" : "refused") : s.type === "error" ? "refused" : null;
-    const tr = el("tr", {
+    // Rows are divs in a grid, not table rows: `content-visibility: auto` then spares the
+    // browser the layout of the thousands of rows out of view.
+    const tr = el("div", {
+      role: "row",
       class: `row kind-${s.kind}${status === "refused" ? " refused" : ""}${s.dir ? ` dir-${s.dir}` : ""}`,
       testid: "inspector-row",
       data: {
@@ -151,13 +160,13 @@ export class Inspector {
         subtype: s.subtype, requestId: s.requestId, messageId: s.messageId, seq: s.seq == null ? null : String(s.seq), status,
       },
     },
-    el("td", { class: "time", text: clock(s.at), title: new Date(s.at).toISOString() }),
-    el("td", { class: "conn" }, s.connection == null ? "" : `#${s.connection} `, this.peerLabel(s.peer)),
-    el("td", { class: "dir", text: s.dir ? DIR[s.dir] ?? s.dir : "" }),
-    el("td", { class: "type", text: typeLabel(s), title: s.extra || typeLabel(s) }),
-    el("td", { class: "rid", text: short(s.requestId, 8), title: s.requestId ?? "" }),
-    el("td", { class: "seq", text: s.seq == null ? "" : String(s.seq) }),
-    el("td", { class: "receipt", testid: "row-receipt" }, this.receiptCell(s)),
+    el("span", { role: "cell", class: "time", text: clock(s.at).slice(3), title: `${clock(s.at)} (${new Date(s.at).toISOString()})` }),
+    el("span", { role: "cell", class: "conn" }, s.connection == null ? "" : `#${s.connection} `, this.peerLabel(s.peer)),
+    el("span", { role: "cell", class: "dir", text: s.dir ? DIR[s.dir] ?? s.dir : "" }),
+    el("span", { role: "cell", class: "type", text: typeLabel(s), title: s.extra || typeLabel(s) }),
+    el("span", { role: "cell", class: "rid", text: short(s.requestId, 8), title: s.requestId ?? "" }),
+    el("span", { role: "cell", class: "seq", text: s.seq == null ? "" : String(s.seq) }),
+    el("span", { role: "cell", class: "receipt", testid: "row-receipt" }, this.receiptCell(s)),
     );
     tr.hidden = !matches(this.filter, s);
     return tr;
@@ -289,6 +298,7 @@ export class Inspector {
 
   select(row) {
     this.selected?.tr.classList.remove("selected");
+    this.selected?.tr.removeAttribute("aria-selected");
     this.selected = row;
     row.tr.classList.add("selected");
     row.tr.setAttribute("aria-selected", "true");
