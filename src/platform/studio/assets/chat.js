@@ -97,6 +97,7 @@ export class ChannelView {
       dir: "received",
       mine,
     });
+    bubble.tabIndex = 0; // focusable: the context-menu key (or Shift+F10) opens the menu too
     bubble.addEventListener("contextmenu", (e) => this.contextMenu(e, body));
     this.push(bubble);
     this.pane.directory.ensure(this.pane.token(), [sender]);
@@ -158,7 +159,9 @@ export class ChannelView {
   contextMenu(event, body) {
     event.preventDefault();
     const subtype = body.subtype;
-    openMenu(event.clientX, event.clientY, menuFor(this.menu, subtype), {
+    // From the keyboard the event has no position: open the menu on the bubble.
+    const at = event.clientX || event.clientY ? [event.clientX, event.clientY] : (({ left, bottom }) => [left + 40, bottom - 8])(event.currentTarget.getBoundingClientRect());
+    openMenu(at[0], at[1], menuFor(this.menu, subtype), {
       user: this.pane.user,
       subtype,
       onPick: (item) => {
@@ -284,7 +287,7 @@ export class ChannelView {
     const subtype = this.subtype.value;
     this.fields.replaceChildren(
       ...CONTENT_FIELDS[subtype].map((name) => {
-        const attrs = { name, testid: `compose-${name}`, placeholder: subtype === "text" ? "Message (Enter to send, Shift+Enter: new line)" : name, "aria-label": name };
+        const attrs = { name, testid: `compose-${name}`, placeholder: subtype === "text" ? "Message (Enter sends)" : name, title: subtype === "text" ? "Enter sends; Shift+Enter starts a new line" : null, "aria-label": name };
         if (name === "text" && subtype === "text") {
           return el("textarea", { ...attrs, rows: 2, testid: "compose-input", on: { keydown: (e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); this.sendComposed(); } } } });
         }
