@@ -9,8 +9,8 @@
 //! Prints `ready: service <id> on channels <ids>`, then serves until Ctrl-C or SIGTERM. Runs on
 //! an embedded local platform unless `MOOBIUS_WS_URL` (and the other `MOOBIUS_*`) are set.
 //!
-//! Messages are relayed by the service as `<sender>: <text>`: the local platform (like a real one
-//! for a service without agents) only lets a service speak as itself or as its own agents.
+//! Each message is relayed in its author's name, as the reference SDK's demo does
+//! (`send_message(message)`): a service may speak as a current member of the channel.
 
 use moobius::prelude::*;
 use moobius::service::Launch;
@@ -96,10 +96,7 @@ impl Service for GroupChat {
         if audience.is_empty() {
             return Ok(());
         }
-        match message.text() {
-            Some(text) => cx.send_text(format!("{}: {text}", message.sender), audience),
-            None => cx.send_message(message.content, audience),
-        }
+        cx.send_message_as(message.sender, message.content, audience);
         Ok(())
     }
 }

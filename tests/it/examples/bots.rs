@@ -108,9 +108,10 @@ async fn groupchat_relays_by_mode_default_quiet_and_vip() {
 
     // Everyone in default mode hears everyone, the speaker included.
     alice.say(&channel, "hi all", &service);
-    let relayed = format!("{}: hi all", alice.id());
+    // Relayed in its author's name, as the reference demo does.
+    let relayed = (alice.id(), "hi all".to_owned());
     for user in [&mut alice, &mut bob, &mut carol] {
-        assert_eq!(user.text("alice's greeting").await, relayed);
+        assert_eq!(user.said("alice's greeting").await, relayed);
     }
 
     bob.click(&channel, "quiet", None, Vec::new());
@@ -120,13 +121,13 @@ async fn groupchat_relays_by_mode_default_quiet_and_vip() {
 
     // A VIP's message reaches only VIPs.
     carol.say(&channel, "vip only", &service);
-    assert_eq!(carol.text("carol's own VIP message").await, format!("{}: vip only", carol.id()));
+    assert_eq!(carol.said("carol's own VIP message").await, (carol.id(), "vip only".to_owned()));
     // A default member's message reaches everyone but the quiet: alice's next message is this one,
     // so carol's did not reach her (the service relays in order).
     alice.say(&channel, "public", &service);
-    let public = format!("{}: public", alice.id());
-    assert_eq!(alice.text("alice's public message, not carol's").await, public);
-    assert_eq!(carol.text("alice's message reaches the VIP").await, public);
+    let public = (alice.id(), "public".to_owned());
+    assert_eq!(alice.said("alice's public message, not carol's").await, public);
+    assert_eq!(carol.said("alice's message reaches the VIP").await, public);
     // The quiet member heard neither: his next message is the answer to his next click.
     bob.click(&channel, "default", None, Vec::new());
     assert_eq!(bob.text("bob's mode, nothing before it").await, "You are now in Default mode.");
@@ -162,12 +163,14 @@ async fn groupchat_modes_are_per_channel() {
 
     // In channel one, alice's message reaches only her; in channel two she is in default mode.
     alice.say(&one, "vip talk", &id);
-    assert_eq!(alice.text("her VIP message").await, format!("{}: vip talk", alice.id()));
+    assert_eq!(alice.said("her VIP message").await, (alice.id(), "vip talk".to_owned()));
     alice.say(&two, "plain talk", &id);
-    let plain = format!("{}: plain talk", alice.id());
-    assert_eq!(alice.text("her plain message").await, plain);
+    assert_eq!(alice.said("her plain message").await, (alice.id(), "plain talk".to_owned()));
     let message = bob.message("alice's plain message, not her VIP one").await;
-    assert_eq!((message.text(), message.channel_id.as_str()), (Some(plain.as_str()), two.as_str()));
+    assert_eq!(
+        (message.sender.clone(), message.text(), message.channel_id.as_str()),
+        (alice.id(), Some("plain talk"), two.as_str())
+    );
     wand.shutdown().await;
 }
 

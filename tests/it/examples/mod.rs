@@ -12,25 +12,25 @@
 
 #[path = "../../../examples/assistant.rs"]
 #[allow(dead_code)]
-mod assistant;
+pub(crate) mod assistant;
 #[path = "../../../examples/buttons.rs"]
 #[allow(dead_code)]
-mod buttons;
+pub(crate) mod buttons;
 #[path = "../../../examples/echo.rs"]
 #[allow(dead_code)]
-mod echo;
+pub(crate) mod echo;
 #[path = "../../../examples/groupchat.rs"]
 #[allow(dead_code)]
-mod groupchat;
+pub(crate) mod groupchat;
 #[path = "../../../examples/menu_canvas.rs"]
 #[allow(dead_code)]
-mod menu_canvas;
+pub(crate) mod menu_canvas;
 #[path = "../../../examples/multi_channel.rs"]
 #[allow(dead_code)]
-mod multi_channel;
+pub(crate) mod multi_channel;
 #[path = "../../../examples/puppet.rs"]
 #[allow(dead_code)]
-mod puppet;
+pub(crate) mod puppet;
 
 mod binaries;
 mod bots;

@@ -7,6 +7,7 @@ mod basics;
 mod cli;
 mod controls;
 mod delivery;
+mod groups;
 mod limits;
 mod memory;
 mod routing;

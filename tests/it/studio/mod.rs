@@ -2,3 +2,4 @@
 //! against the example services, as a developer would use it.
 
 mod browser;
+mod scripts;

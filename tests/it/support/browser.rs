@@ -127,14 +127,17 @@ impl Browser {
         let deadline = tokio::time::Instant::now() + WAIT;
         let mut tick = tokio::time::interval(Duration::from_millis(50));
         loop {
+            let mut seen = Vec::new();
             for element in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
-                if element.text().await.is_ok_and(|t| t.contains(text)) {
+                let shown = element.text().await.unwrap_or_default();
+                if shown.contains(text) {
                     return element;
                 }
+                seen.push(shown);
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "no `{css}` with the text {text:?} within {WAIT:?}"
+                "no `{css}` with the text {text:?} within {WAIT:?}; there were {seen:?}"
             );
             tick.tick().await;
         }

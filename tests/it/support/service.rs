@@ -178,6 +178,16 @@ impl User {
             .to_owned()
     }
 
+    /// Who said what: the sender and the text of the next thing received, a text message.
+    pub async fn said(&mut self, what: &str) -> (CharacterId, String) {
+        let message = self.message(what).await;
+        let text = message
+            .text()
+            .unwrap_or_else(|| panic!("{}: expected {what} as text, got {message:?}", self.name))
+            .to_owned();
+        (message.sender, text)
+    }
+
     /// The content of the next thing received, which must be an update.
     pub async fn update(&mut self, what: &str) -> UpdateContent {
         self.update_event(what).await.content
