@@ -68,7 +68,7 @@ export class Controls {
   setPaused(paused) {
     this.paused = Boolean(paused);
     this.pauseButton.dataset.paused = String(this.paused);
-    this.pauseButton.textContent = this.paused ? "▶ Resume" : "⏸ Pause";
+    this.pauseButton.textContent = this.paused ? "Resume" : "Pause";
     this.pauseButton.classList.toggle("active", this.paused);
     document.body.classList.toggle("paused", this.paused);
   }
@@ -92,7 +92,7 @@ export class Controls {
     this.renderOptions();
   }
 
-  /** Seeds the connections (and pause state) from the control API, for those older than the feed's history. */
+  /** The connections (and pause state) from the control API, or null when it failed. */
   async load() {
     try {
       const answer = await studio("GET", "/studio/api/connections");
@@ -101,7 +101,7 @@ export class Controls {
       return answer.connections ?? [];
     } catch (error) {
       this.say(`connections: ${error.message}`, "error");
-      return [];
+      return null;
     }
   }
 
