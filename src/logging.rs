@@ -338,12 +338,14 @@ mod tests {
     #[test]
     fn records_go_to_the_files_their_levels_ask_for() {
         let dir = scratch("levels");
-        let mut config = LogConfig::default();
-        config.terminal_log_level = "OFF".into();
-        config.log_level = "INFO".into();
-        config.log_file = Some(dir.join("service.log").display().to_string());
-        config.error_log_level = "ERROR".into();
-        config.error_log_file = Some(dir.join("errors.log").display().to_string());
+        let config = LogConfig {
+            terminal_log_level: "OFF".into(),
+            log_level: "INFO".into(),
+            log_file: Some(dir.join("service.log").display().to_string()),
+            error_log_level: "ERROR".into(),
+            error_log_file: Some(dir.join("errors.log").display().to_string()),
+            ..LogConfig::default()
+        };
         let logging = Logging::from_config(&config).unwrap();
         record(log::Level::Debug, "a debug line", |r| logging.log(r));
         record(log::Level::Info, "an info line", |r| logging.log(r));
@@ -366,10 +368,12 @@ mod tests {
     #[test]
     fn a_small_rotation_rotates_and_the_retention_keeps_that_many_files() {
         let dir = scratch("rotation");
-        let mut config = LogConfig::default();
-        config.terminal_log_level = "OFF".into();
-        config.log_file = Some(dir.join("busy.log").display().to_string());
-        config.log_retention = serde_json::json!({"rotation": "1 KB", "retention": "2 files"});
+        let config = LogConfig {
+            terminal_log_level: "OFF".into(),
+            log_file: Some(dir.join("busy.log").display().to_string()),
+            log_retention: serde_json::json!({"rotation": "1 KB", "retention": "2 files"}),
+            ..LogConfig::default()
+        };
         let logging = Logging::from_config(&config).unwrap();
         for _ in 0..200 {
             record(log::Level::Info, "a line long enough to fill a kilobyte in a few dozen records", |r| {
