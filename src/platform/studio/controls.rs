@@ -90,7 +90,9 @@ async fn channels(shared: web::Data<Shared>) -> HttpResponse {
             json!({
                 "channel_id": id,
                 "channel_name": c.name,
+                "channel_description": c.description,
                 "service_id": c.service,
+                "service_description": c.service.as_deref().and_then(|s| hub.service_description(s)),
                 "members": c.members.len(),
             })
         })
