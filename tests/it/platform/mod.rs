@@ -11,3 +11,4 @@ mod limits;
 mod memory;
 mod routing;
 mod studio;
+mod transcript;
