@@ -34,3 +34,5 @@ mod puppet;
 
 mod binaries;
 mod bots;
+mod conversations;
+mod transcripts;
