@@ -21,7 +21,9 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/studio/api/sever", web::post().to(sever))
         .route("/studio/api/pause", web::post().to(pause))
         .route("/studio/api/latency", web::post().to(latency))
-        .route("/studio/api/restart", web::post().to(restart));
+        .route("/studio/api/restart", web::post().to(restart))
+        .route("/studio/api/record", web::post().to(super::record::record))
+        .route("/studio/api/transcript", web::get().to(super::record::transcript));
     for asset in ASSETS.iter().filter(|a| a.path != "/") {
         cfg.route(asset.path, web::get().to(move || async move { serve(asset) }));
     }

@@ -34,3 +34,5 @@ pub(crate) mod puppet;
 
 mod binaries;
 mod bots;
+mod conversations;
+mod transcripts;

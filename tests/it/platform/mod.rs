@@ -12,3 +12,4 @@ mod limits;
 mod memory;
 mod routing;
 mod studio;
+mod transcript;
