@@ -2,9 +2,11 @@
 //! Moobius platform in the foreground. Arguments, help and usage errors are clap's (exit code 2
 //! for a usage error).
 
+mod new_command;
 mod replay_command;
 
 use clap::{Args, Parser, Subcommand};
+use new_command::NewArgs;
 use replay_command::ReplayArgs;
 use std::process::ExitCode;
 
@@ -19,7 +21,7 @@ struct Cli {
     command: Option<Command>,
 }
 
-/// The subcommands (`new` is to come).
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the local Moobius platform in the foreground (Ctrl-C stops it)
@@ -42,6 +44,8 @@ enum Command {
             ready), 2 on a usage error."
     )]
     Replay(ReplayArgs),
+    /// Write a ready-to-run service crate into DIR (`cargo run` in it works at once)
+    New(NewArgs),
 }
 
 /// `moobius platform`'s options.
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Platform(args)) => platform(args),
         Some(Command::Replay(args)) => replay(args),
+        Some(Command::New(args)) => new_command::run(args),
     }
 }
 

@@ -35,4 +35,5 @@ pub(crate) mod puppet;
 mod binaries;
 mod bots;
 mod conversations;
+mod template;
 mod transcripts;
