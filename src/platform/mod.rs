@@ -23,7 +23,7 @@ mod hub;
 pub mod replay;
 mod server;
 mod stats;
-mod studio;
+pub mod studio;
 mod traffic;
 pub mod transcript;
 mod ws;
