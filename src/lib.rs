@@ -40,7 +40,12 @@
 //!   - [`service::ServiceBuilder`] and [`service::Wand`]: start one or several services (sign
 //!     in, create and bind what is missing, start the actors) and stop them on a signal.
 //! - `platform` (feature `platform`, on by default): the embedded local Moobius platform, an
-//!   actix-web server speaking the protocol's WebSocket and HTTP API, with test controls.
+//!   actix-web server speaking the protocol's WebSocket and HTTP API, with test controls; its
+//!   studio (`platform::studio`: the page at `/`, the inspector's feed, fault controls,
+//!   recording), `platform::transcript` (conversations as normalised JSON lines) and
+//!   `platform::replay` (a transcript's users played against a live service, turn by turn).
+//! - `logging` (feature `logging`, on by default): the reference SDK's `log_config` applied.
+//! - [`report`]: an error with its causes, each printed once.
 //!
 //! Each boundary has one error type with a `#[non_exhaustive]` kind. Its `Display` is a whole
 //! sentence (what failed, what to do); [`report`] adds the system's reasons from `source()`,
@@ -52,6 +57,8 @@
 pub mod client;
 pub mod config;
 pub mod http;
+#[cfg(feature = "logging")]
+pub mod logging;
 pub mod protocol;
 mod report;
 pub mod service;

@@ -2,7 +2,12 @@
 //! Moobius platform in the foreground. Arguments, help and usage errors are clap's (exit code 2
 //! for a usage error).
 
+mod new_command;
+mod replay_command;
+
 use clap::{Args, Parser, Subcommand};
+use new_command::NewArgs;
+use replay_command::ReplayArgs;
 use std::process::ExitCode;
 
 /// Where `moobius platform` listens unless told otherwise.
@@ -16,7 +21,7 @@ struct Cli {
     command: Option<Command>,
 }
 
-/// The subcommands (`replay` and `new` are to come).
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the local Moobius platform in the foreground (Ctrl-C stops it)
@@ -27,6 +32,20 @@ enum Command {
             accounts. On a non-loopback ADDR it warns on stderr, unless told otherwise."
     )]
     Platform(PlatformArgs),
+    /// Replay a transcript's users against a service started on a fresh local platform
+    #[command(
+        override_usage = "moobius replay [OPTIONS] <FILE> -- <COMMAND> [ARGS]...",
+        long_about = "Replay a transcript's users against a service started on a fresh local platform.\n\n\
+            Starts a local platform on 127.0.0.1:0, then COMMAND with MOOBIUS_HTTP_URL, MOOBIUS_WS_URL,\n\
+            MOOBIUS_EMAIL and MOOBIUS_PASSWORD pointing at it, waits for its `ready: service <id> on\n\
+            channels <ids>` line(s), plays the users' frames of FILE turn by turn, compares what they\n\
+            receive, prints the report and kills COMMAND.\n\n\
+            Exit status: 0 when nothing differs, 1 when something does (or the service did not get\n\
+            ready), 2 on a usage error."
+    )]
+    Replay(ReplayArgs),
+    /// Write a ready-to-run service crate into DIR (`cargo run` in it works at once)
+    New(NewArgs),
 }
 
 /// `moobius platform`'s options.
@@ -56,7 +75,20 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Platform(args)) => platform(args),
+        Some(Command::Replay(args)) => replay(args),
+        Some(Command::New(args)) => new_command::run(args),
     }
+}
+
+#[cfg(not(feature = "platform"))]
+fn replay(_: ReplayArgs) -> ExitCode {
+    eprintln!("moobius: this build has no local platform to replay on: rebuild with the `platform` feature");
+    ExitCode::from(2)
+}
+
+#[cfg(feature = "platform")]
+fn replay(args: ReplayArgs) -> ExitCode {
+    replay_command::run(args)
 }
 
 #[cfg(not(feature = "platform"))]
@@ -140,5 +172,18 @@ mod tests {
         assert!(
             matches!(parsed.command, Some(Command::Platform(PlatformArgs { addr, .. })) if addr == "0.0.0.0:0")
         );
+    }
+
+    #[test]
+    fn replay_takes_a_file_and_a_command_after_the_double_dash() {
+        let parsed = Cli::try_parse_from(["moobius", "replay", "t.jsonl", "--", "echo", "--flag"]).unwrap();
+        let Some(Command::Replay(args)) = parsed.command else { panic!("the replay subcommand") };
+        assert_eq!(
+            (args.file.to_str(), args.command),
+            (Some("t.jsonl"), vec!["echo".to_owned(), "--flag".into()])
+        );
+        assert_eq!((args.turn_timeout, args.grace), (10_000, 100));
+        let err = Cli::try_parse_from(["moobius", "replay", "t.jsonl"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::MissingRequiredArgument);
     }
 }

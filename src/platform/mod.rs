@@ -42,10 +42,12 @@ mod config;
 mod error;
 mod http;
 mod hub;
+pub mod replay;
 mod server;
 mod stats;
-mod studio;
+pub mod studio;
 mod traffic;
+pub mod transcript;
 mod ws;
 
 pub use config::*;
@@ -54,6 +56,6 @@ pub use server::{LocalPlatform, PlatformHandle};
 pub use stats::PlatformStats;
 pub use studio::{
     STUDIO_FEED_LAG, STUDIO_FEEDS, STUDIO_FRAME_TEXT, STUDIO_HISTORY_BYTES, STUDIO_HISTORY_EVENTS,
-    STUDIO_MAX_LATENCY,
+    STUDIO_MAX_LATENCY, STUDIO_TRANSCRIPT_BYTES, STUDIO_TRANSCRIPT_FRAMES,
 };
 pub use traffic::{ConnectionTraffic, Peer, RefusedFrame, TrafficReport};

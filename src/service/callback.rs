@@ -50,6 +50,13 @@ pub trait Service<R: Role = AsService>: Sized + Unpin + 'static {
         Ok(())
     }
 
+    /// The periodic check-in (every `checkin_interval` of the config; also right after
+    /// [`on_start`](Self::on_start), as the reference SDK's `on_channel_init` calls
+    /// `on_channel_checkin`): re-sync what the channel's members see.
+    fn on_channel_checkin(&mut self, cx: &mut ServiceContext<'_, Self, R>) -> ServiceResult {
+        Ok(())
+    }
+
     /// A user's message (service mode).
     fn on_message_up(&mut self, message: ChatMessage, cx: &mut ServiceContext<'_, Self, R>) -> ServiceResult {
         Ok(())
@@ -342,7 +349,8 @@ impl<S: Service<R>, R: Role> Handler<ChannelEvent> for ServiceActor<S, R> {
         let Self { service, channel } = self;
         let cx = &mut ServiceContext { channel, channel_id: &channel_id, actix: ctx };
         match kind {
-            EventKind::Start => service.on_start(cx),
+            EventKind::Start => service.on_start(cx).and_then(|()| service.on_channel_checkin(cx)),
+            EventKind::CheckIn => service.on_channel_checkin(cx),
             EventKind::MessageUp(message) => service.on_message_up(message, cx),
             EventKind::MessageDown(message) => service.on_message_down(message, cx),
             EventKind::Join(user) => service.on_join(user, cx),

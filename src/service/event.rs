@@ -64,6 +64,10 @@ pub enum EventKind {
     Refused(Refusal),
     /// After a reconnect, the platform could not replay these events: consider refreshing.
     ResumeGap(ResumeGap),
+    /// The periodic check-in, every `checkin_interval` of the config (the reference SDK's
+    /// `on_channel_checkin`): re-sync what the channel's members see, if anything may have
+    /// drifted. Not sent when the interval is zero.
+    CheckIn,
 }
 
 impl EventKind {
@@ -71,6 +75,7 @@ impl EventKind {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Start => "start",
+            Self::CheckIn => "check-in",
             Self::MessageUp(_) => "message_up",
             Self::MessageDown(_) => "message_down",
             Self::Join(_) => "join",

@@ -46,6 +46,19 @@ impl Launch {
         Ok(Self { config, platform: Some(platform) })
     }
 
+    /// This configuration (from a reference-SDK config file, say), with no embedded platform.
+    ///
+    /// # Examples
+    /// ```
+    /// use moobius::config::Config;
+    /// use moobius::http::Credentials;
+    /// let launch = moobius::service::Launch::with_config(Config::new(Credentials::new("me@example.com", "pw")));
+    /// assert!(launch.platform().is_none());
+    /// ```
+    pub fn with_config(config: Config) -> Self {
+        Self { config, platform: None }
+    }
+
     /// The service's configuration.
     pub fn config(&self) -> Config {
         self.config.clone()

@@ -36,6 +36,8 @@ where
     /// Channels with an event waiting for a lookup, and what queued behind it.
     queues: HashMap<ChannelId, VecDeque<Slot>>,
     next_ticket: u64,
+    /// Every how long the configured channels get a [`EventKind::CheckIn`], and which.
+    checkin: Option<(std::time::Duration, Vec<ChannelId>)>,
 }
 
 impl<A, R> Router<A, R>
@@ -45,7 +47,21 @@ where
 {
     pub(crate) fn new(make: MakeKeeper<A, R>, shared: bool, http: Option<HttpClient>) -> Self {
         let shared = shared.then(|| make(ChannelId::default()));
-        Self { keepers: HashMap::new(), shared, make, http, queues: HashMap::new(), next_ticket: 0 }
+        Self {
+            keepers: HashMap::new(),
+            shared,
+            make,
+            http,
+            queues: HashMap::new(),
+            next_ticket: 0,
+            checkin: None,
+        }
+    }
+
+    /// Sends each of `channels` a check-in every `interval` (none when it is zero), as the
+    /// reference SDK's scheduler does.
+    pub(crate) fn check_in(&mut self, interval: std::time::Duration, channels: &[ChannelId]) {
+        self.checkin = (!interval.is_zero()).then(|| (interval, channels.to_vec()));
     }
 
     /// The keeper for `channel_id`, made now if it is the channel's first event.
@@ -195,6 +211,17 @@ where
     R: Role,
 {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        if let Some((interval, _)) = &self.checkin {
+            ctx.run_interval(*interval, |router, _| {
+                let channels = router.checkin.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+                for channel_id in channels {
+                    router.deliver(ChannelEvent { channel_id, kind: EventKind::CheckIn });
+                }
+            });
+        }
+    }
 }
 
 impl<A, R> Handler<Delivery> for Router<A, R>

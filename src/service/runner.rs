@@ -210,6 +210,7 @@ where
         let channels = config.service.channels.clone();
         let mut routing = Router::new(make, shared, Some(http.clone()));
         routing.warm_up(&channels);
+        routing.check_in(config.service.checkin_interval, &channels);
         router_ctx.run(routing);
         let inner = HandleInner { me, channels, created, outbox, client, router, board, http };
         Ok(Running { handle: ServiceHandle { inner: Rc::new(inner) }, runtime, _renewal: renewal })

@@ -165,6 +165,11 @@ impl Hub {
         out
     }
 
+    /// A service's description, if it exists.
+    pub(crate) fn service_description(&self, service_id: &str) -> Option<&str> {
+        self.services.get(service_id).map(|s| s.description.as_str())
+    }
+
     /// Every channel, by id (the studio lists them; the platform is a development server).
     pub(crate) fn all_channels(&self) -> Vec<(&str, &ChannelRecord)> {
         let mut all: Vec<_> = self.channels.iter().map(|(id, c)| (id.as_str(), c)).collect();

@@ -21,7 +21,9 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/studio/api/sever", web::post().to(sever))
         .route("/studio/api/pause", web::post().to(pause))
         .route("/studio/api/latency", web::post().to(latency))
-        .route("/studio/api/restart", web::post().to(restart));
+        .route("/studio/api/restart", web::post().to(restart))
+        .route("/studio/api/record", web::post().to(super::record::record))
+        .route("/studio/api/transcript", web::get().to(super::record::transcript));
     for asset in ASSETS.iter().filter(|a| a.path != "/") {
         cfg.route(asset.path, web::get().to(move || async move { serve(asset) }));
     }
@@ -90,7 +92,9 @@ async fn channels(shared: web::Data<Shared>) -> HttpResponse {
             json!({
                 "channel_id": id,
                 "channel_name": c.name,
+                "channel_description": c.description,
                 "service_id": c.service,
+                "service_description": c.service.as_deref().and_then(|s| hub.service_description(s)),
                 "members": c.members.len(),
             })
         })

@@ -2,11 +2,14 @@
 //!
 //! In this folder: `mod.rs` is the event bus every connection reports to (a bounded history and
 //! a broadcast to the open feeds); `feed.rs` the feed's WebSocket; `controls.rs` the control API
-//! and the page's routes; `assets.rs` the page's files.
+//! and the page's routes; `assets.rs` the page's files; `record.rs` the recorder of transcripts.
 
 mod assets;
 mod controls;
 mod feed;
+mod record;
+
+pub use record::{STUDIO_TRANSCRIPT_BYTES, STUDIO_TRANSCRIPT_FRAMES};
 
 pub(crate) use controls::routes;
 
@@ -48,6 +51,8 @@ pub(crate) struct Studio {
     live: broadcast::Sender<Arc<str>>,
     feeds: AtomicUsize,
     latencies: Mutex<HashMap<ConnId, Arc<AtomicU64>>>,
+    /// The recorder of transcripts (works whether the feed is enabled or not).
+    recording: record::Recording,
 }
 
 #[derive(Default)]
@@ -139,6 +144,7 @@ impl Studio {
             live,
             feeds: AtomicUsize::new(0),
             latencies: Mutex::new(HashMap::new()),
+            recording: record::Recording::default(),
         }
     }
 
@@ -182,6 +188,11 @@ impl Studio {
 
     /// A text frame went in or out.
     pub(crate) fn frame(&self, connection: ConnId, peer: Option<&Peer>, dir: Dir, text: &str) {
+        if self.recording.is_on()
+            && let Some(Peer::User(user)) = peer
+        {
+            self.recording.frame(user, matches!(dir, Dir::In), text);
+        }
         if !self.enabled {
             return;
         }

@@ -34,3 +34,6 @@ pub(crate) mod puppet;
 
 mod binaries;
 mod bots;
+mod conversations;
+mod template;
+mod transcripts;

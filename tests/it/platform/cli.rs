@@ -1,5 +1,5 @@
-//! `moobius platform`: prints its one line once it accepts connections, serves the protocol, and
-//! exits cleanly on SIGTERM.
+//! `moobius platform`: prints its two lines (where it listens, the studio's URL) once it accepts
+//! connections, serves the protocol, and exits cleanly on SIGTERM.
 #![cfg(all(feature = "platform", feature = "cli"))]
 
 use std::io::{BufRead, BufReader};
@@ -25,6 +25,12 @@ fn the_platform_subcommand_announces_itself_serves_and_stops_on_sigterm() {
             addr.to_owned()
         })
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    let mut studio = String::new();
+    stdout.read_line(&mut studio).expect("the studio line");
+    assert_eq!(
+        studio.trim_end(),
+        format!("studio: http://{addr}/ (open it to chat as users and inspect every frame)")
+    );
 
     // It accepts HTTP right away.
     let response = std::thread::spawn(move || {
@@ -53,7 +59,7 @@ fn the_platform_subcommand_announces_itself_serves_and_stops_on_sigterm() {
     assert!(exit.success(), "clean exit, got {exit:?}");
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-    assert!(rest.is_empty(), "exactly one line on stdout, then {rest:?}");
+    assert!(rest.is_empty(), "exactly two lines on stdout, then {rest:?}");
 }
 
 #[test]

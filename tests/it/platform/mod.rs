@@ -14,3 +14,4 @@ mod limits;
 mod memory;
 mod routing;
 mod studio;
+mod transcript;

@@ -242,6 +242,8 @@ async fn the_lists_name_every_channel_and_open_connection() {
         .expect("the world's channel is listed");
     assert_eq!((channel["channel_name"].as_str(), channel["members"].as_u64()), (Some("lobby"), Some(1)));
     assert_eq!(channel["service_id"], s.service_id.as_str());
+    assert_eq!(channel["service_description"], "test service");
+    assert_eq!(channel["channel_description"], "a test channel");
 
     let (_, answer) = http_get(&platform, "/studio/api/connections", None).await;
     let roles: Vec<_> =

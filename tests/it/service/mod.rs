@@ -7,6 +7,7 @@
 //! starting from a reference-SDK config file or from the environment.
 
 mod actions;
+mod checkin;
 mod forms;
 mod routing;
 mod startup;

@@ -293,3 +293,45 @@ async fn the_inspector_lists_each_frame_with_its_receipt_and_a_sever_loses_no_me
     browser.close().await;
     wand.shutdown().await;
 }
+
+#[actix_rt::test]
+async fn a_conversation_recorded_from_the_page_replays_against_a_fresh_echo() {
+    use moobius::platform::replay::{ReplayOptions, replay};
+    use moobius::platform::transcript::Transcript;
+    let Some(browser) = Browser::start().await else { return };
+    let platform = start_platform().await;
+    let mut wand = Wand::new();
+    let echo = wand.start(ServiceBuilder::actor(config(&platform, "echo"), echo::Echo::new)).await.unwrap();
+    echo.ready().await.unwrap();
+    let channel = echo.channels()[0].clone();
+
+    open(&browser, &platform).await;
+    sign_in(&browser, "alice").await;
+    browser.by_test_id("control-record").await.click().await.unwrap();
+    browser.wait_css("[data-testid=\"control-record\"][data-recording=\"true\"]").await;
+    join(&browser, "alice", &channel).await;
+    for text in ["one", "two"] {
+        say(&browser, "alice", text).await;
+        browser.wait_text(&received("alice"), text).await;
+    }
+    browser.by_test_id("control-record").await.click().await.unwrap();
+    browser.wait_css("[data-testid=\"control-record\"][data-recording=\"false\"]").await;
+    // What the page's "Save transcript" link downloads.
+    let href = browser.by_test_id("control-save").await.attr("href").await.unwrap().expect("a link");
+    let (status, content_type, text) = crate::support::studio::get_raw(&platform, &href).await;
+    assert_eq!((status, content_type.starts_with("application/x-ndjson")), (200, true), "{content_type}");
+    let transcript = Transcript::parse(&text).expect("a transcript");
+    assert!(text.contains(r#""source":"recording""#), "the page's recording, not the history: {text}");
+    assert!(text.contains(r#""text":"two""#) && text.contains("join_channel"), "{text}");
+    browser.close().await;
+    wand.shutdown().await;
+
+    // A fresh platform and a fresh echo answer the same.
+    let fresh = start_platform().await;
+    let mut wand = Wand::new();
+    let echo = wand.start(ServiceBuilder::actor(config(&fresh, "echo"), echo::Echo::new)).await.unwrap();
+    echo.ready().await.unwrap();
+    let report = replay(&fresh, &transcript, ReplayOptions::default()).await.expect("the replay runs");
+    assert!(report.is_empty(), "{report}");
+    wand.shutdown().await;
+}

@@ -40,6 +40,7 @@
 //                        (data-label, data-type), dialog-input-<i>, dialog-error,
 //                        dialog-button-<id> (data-submit), or dialog-submit + dialog-cancel
 //   context menu         context-menu (data-user, data-subtype), menu-item-<menu_item_id>, menu-empty
+//   layout               splitter (drag: the inspector's width)
 //   inspector            inspector, feed-state (data-state), inspector-count, filter-connection,
 //                        filter-type, filter-text, filter-heartbeats, filter-receipts,
 //                        inspector-follow, inspector-clear, inspector-scroll, inspector-rows >
@@ -72,7 +73,11 @@ class Studio {
     this.controls = new Controls(document, { directory: this.directory });
     this.inspector = new Inspector($("inspector"), {
       directory: this.directory,
-      onHello: (hello) => { this.controls.setPaused(hello.paused); this.loadChannels(); },
+      onHello: (hello) => {
+        this.controls.setPaused(hello.paused);
+        this.loadChannels();
+        this.controls.load().then((list) => list && this.inspector.seedConnections(list));
+      },
       onLogin: (connection, peer) => this.onLogin(connection, peer),
       onControl: (event) => this.controls.onControl(event),
       onConnections: (connections) => this.controls.setConnections(connections),
@@ -86,13 +91,36 @@ class Studio {
       if (name) this.addUser(name).then((ok) => { if (ok) input.value = ""; });
     });
     $("channels-refresh").addEventListener("click", () => this.loadChannels());
+    this.splitter($("splitter"));
     this.paneBox.addEventListener("pointerdown", (e) => this.activate(e.target.closest('[data-testid="user-pane"]')));
     this.paneBox.addEventListener("focusin", (e) => this.activate(e.target.closest('[data-testid="user-pane"]')));
   }
 
+  /** The handle between the panes and the inspector: drag it to give one more room. */
+  splitter(handle) {
+    const layout = handle.parentElement;
+    const saved = localStorage.getItem("moobius-studio-inspector");
+    if (saved) layout.style.setProperty("--inspector-width", saved);
+    handle.addEventListener("pointerdown", (down) => {
+      down.preventDefault();
+      handle.setPointerCapture(down.pointerId);
+      handle.classList.add("dragging");
+      const move = (e) => {
+        const width = Math.min(Math.max(layout.getBoundingClientRect().right - e.clientX, 380), window.innerWidth * 0.75);
+        layout.style.setProperty("--inspector-width", `${Math.round(width)}px`);
+      };
+      const up = () => {
+        handle.classList.remove("dragging");
+        handle.removeEventListener("pointermove", move);
+        try { localStorage.setItem("moobius-studio-inspector", layout.style.getPropertyValue("--inspector-width")); } catch { /* not kept */ }
+      };
+      handle.addEventListener("pointermove", move);
+      handle.addEventListener("pointerup", up, { once: true });
+    });
+  }
+
   start() {
     this.inspector.connect();
-    this.controls.load();
     this.loadChannels();
     for (const name of this.storedUsers()) this.addUser(name);
   }
@@ -121,6 +149,7 @@ class Studio {
     this.paneBox.append(pane.node);
     new MutationObserver(() => this.renderUsers()).observe(pane.node, { attributes: true, attributeFilter: ["data-state"] });
     pane.start();
+    this.namePeers();
     this.activate(pane.node);
     this.renderUsers();
     this.saveSessions();
@@ -182,6 +211,15 @@ class Studio {
       return;
     }
     for (const pane of this.panes.values()) if (pane.userId === peer?.id) pane.setConnection(connection);
+    this.namePeers();
+  }
+
+  /** The names of the users the inspector shows (any pane's token may ask for profiles). */
+  namePeers() {
+    const token = this.panes.values().next().value?.token();
+    if (!token) return;
+    const users = [...this.inspector.connections.values()].filter((c) => c.peer?.role === "user").map((c) => c.peer.id);
+    this.directory.ensure(token, users);
   }
 
   // ----- channels -----
@@ -227,8 +265,11 @@ class Studio {
 
   // ----- shared by the panes -----
 
-  reveal(query) {
-    if (!this.inspector.reveal(query)) this.controls.say("that frame is not in the inspector (cleared, or older than its last 5,000 rows)", "warn");
+  /** Selects a bubble's frame in the inspector (the feed may bring it a moment after the chat got it). */
+  reveal(query, tries = 4) {
+    if (this.inspector.reveal(query)) return;
+    if (tries > 0) setTimeout(() => this.reveal(query, tries - 1), 250);
+    else this.controls.say("that frame is not in the inspector (cleared, or older than its last 5,000 rows)", "warn");
   }
 
   filterConnection(connection) {

@@ -34,7 +34,7 @@ export class ChannelView {
     const c = this.channelId;
     this.title = el("span", { class: "channel-name", testid: "channel-name", text: short(c, 12), title: c });
     this.messages = el("ol", { class: "messages", testid: "messages", data: { widget: "chat" }, "aria-live": "polite" });
-    this.characterList = el("ul", { class: "characters", testid: "character-list", data: { widget: "characters" } });
+    this.characterList = el("ul", { class: "characters", testid: "character-list" });
     this.buttonBar = el("div", { class: "buttons-bar", testid: "buttons-bar", data: { widget: "buttons" } });
     this.subtype = el("select", { testid: "compose-subtype", title: "Message subtype", on: { change: () => this.composeFields() } },
       Object.keys(CONTENT_FIELDS).map((s) => el("option", { value: s, text: s })));
@@ -51,7 +51,7 @@ export class ChannelView {
       this.canvas.node,
       el("div", { class: "channel-body" },
         this.messages,
-        el("aside", { class: "side" }, el("h3", { text: "Characters" }), this.characterList),
+        el("aside", { class: "side", data: { widget: "characters" } }, el("h3", { text: "Characters" }), this.characterList),
       ),
       this.buttonBar,
       el("form", { class: "compose", testid: "compose", data: { widget: "input" }, on: { submit: (e) => { e.preventDefault(); this.sendComposed(); } } },
@@ -97,6 +97,7 @@ export class ChannelView {
       dir: "received",
       mine,
     });
+    bubble.tabIndex = 0; // focusable: the context-menu key (or Shift+F10) opens the menu too
     bubble.addEventListener("contextmenu", (e) => this.contextMenu(e, body));
     this.push(bubble);
     this.pane.directory.ensure(this.pane.token(), [sender]);
@@ -158,7 +159,9 @@ export class ChannelView {
   contextMenu(event, body) {
     event.preventDefault();
     const subtype = body.subtype;
-    openMenu(event.clientX, event.clientY, menuFor(this.menu, subtype), {
+    // From the keyboard the event has no position: open the menu on the bubble.
+    const at = event.clientX || event.clientY ? [event.clientX, event.clientY] : (({ left, bottom }) => [left + 40, bottom - 8])(event.currentTarget.getBoundingClientRect());
+    openMenu(at[0], at[1], menuFor(this.menu, subtype), {
       user: this.pane.user,
       subtype,
       onPick: (item) => {
@@ -266,7 +269,8 @@ export class ChannelView {
           el("label", {}, box, a, el("span", { data: { charName: id }, text: d.name }), id === this.pane.userId ? el("span", { class: "muted", text: " (you)" }) : null));
       }),
     );
-    if (this.characters.length === 0) this.characterList.append(el("li", { class: "muted", text: "none yet" }));
+    // No characters listed (the service sent none): the column gives its room to the chat.
+    this.characterList.closest(".side")?.toggleAttribute("hidden", this.characters.length === 0);
     this.renderTo();
   }
 
@@ -283,7 +287,7 @@ export class ChannelView {
     const subtype = this.subtype.value;
     this.fields.replaceChildren(
       ...CONTENT_FIELDS[subtype].map((name) => {
-        const attrs = { name, testid: `compose-${name}`, placeholder: subtype === "text" ? "Message (Enter to send, Shift+Enter: new line)" : name, "aria-label": name };
+        const attrs = { name, testid: `compose-${name}`, placeholder: subtype === "text" ? "Message (Enter sends)" : name, title: subtype === "text" ? "Enter sends; Shift+Enter starts a new line" : null, "aria-label": name };
         if (name === "text" && subtype === "text") {
           return el("textarea", { ...attrs, rows: 2, testid: "compose-input", on: { keydown: (e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); this.sendComposed(); } } } });
         }
@@ -338,7 +342,7 @@ export function messageContent(subtype, content) {
     }
     case "file": {
       const href = safeUrl(c.path);
-      const label = [el("span", { class: "file-icon", text: "📄 " }), c.filename || c.path || "(no name)", el("span", { class: "muted", text: ` ${bytes(c.size)}` })];
+      const label = [el("span", { class: "tag", text: "file" }), c.filename || c.path || "(no name)", el("span", { class: "muted", text: ` ${bytes(c.size)}` })];
       return href ? el("a", { class: "file", href, target: "_blank", rel: "noopener noreferrer", download: c.filename || null }, label) : el("span", { class: "file" }, label, unsafe(c.path));
     }
     case "card": {

@@ -1,6 +1,7 @@
 // The fault controls in the header (API.md, /studio/api/): sever every connection or one,
-// pause and resume, latency on one connection, restart the platform. Each shows its answer
-// (or error) in the status line; its `control` event shows in the inspector.
+// pause and resume, latency on one connection, restart the platform; and the transcript:
+// record (start a fresh recording, stop it) and save (a link to /studio/api/transcript). Each
+// shows its answer (or error) in the status line; its `control` event shows in the inspector.
 
 import { studio } from "./http.js";
 import { short } from "./util.js";
@@ -32,6 +33,18 @@ export class Controls {
       this.run(`latency ${ms} ms on #${connection}`, () => studio("POST", "/studio/api/latency", { connection, ms }));
     });
     $("control-restart").addEventListener("click", () => this.run("restart", () => studio("POST", "/studio/api/restart", {})));
+    this.recordButton = $("control-record");
+    this.recordButton.addEventListener("click", () => {
+      const recording = this.recordButton.dataset.recording !== "true";
+      this.run(recording ? "record" : "stop recording", () => studio("POST", "/studio/api/record", { recording }), () => this.setRecording(recording));
+    });
+  }
+
+  /** Shows whether a recording runs. */
+  setRecording(recording) {
+    this.recordButton.dataset.recording = String(recording);
+    this.recordButton.textContent = recording ? "Stop recording" : "Record";
+    this.recordButton.classList.toggle("active", recording);
   }
 
   /** The connection picked in the select, or null (said in the status line). */
@@ -68,7 +81,7 @@ export class Controls {
   setPaused(paused) {
     this.paused = Boolean(paused);
     this.pauseButton.dataset.paused = String(this.paused);
-    this.pauseButton.textContent = this.paused ? "▶ Resume" : "⏸ Pause";
+    this.pauseButton.textContent = this.paused ? "Resume" : "Pause";
     this.pauseButton.classList.toggle("active", this.paused);
     document.body.classList.toggle("paused", this.paused);
   }
@@ -92,7 +105,7 @@ export class Controls {
     this.renderOptions();
   }
 
-  /** Seeds the connections (and pause state) from the control API, for those older than the feed's history. */
+  /** The connections (and pause state) from the control API, or null when it failed. */
   async load() {
     try {
       const answer = await studio("GET", "/studio/api/connections");
@@ -101,7 +114,7 @@ export class Controls {
       return answer.connections ?? [];
     } catch (error) {
       this.say(`connections: ${error.message}`, "error");
-      return [];
+      return null;
     }
   }
 

@@ -28,6 +28,7 @@ export function summarize(event) {
     frame: null,
     text: null,
     truncated: Boolean(event.truncated),
+    length: typeof event.length === "number" ? event.length : null,
   };
   if (event.kind === "frame") {
     const text = typeof event.text === "string" ? event.text : "";
@@ -107,7 +108,8 @@ export class FeedOrder {
 
   /** True when `event` was not seen; records it. */
   accept(event) {
-    if (event.kind === "hello" || typeof event.n !== "number") return true;
+    // `hello` and `dropped` are the feed's own (n: 0), never repeated history.
+    if (event.kind === "hello" || event.kind === "dropped" || typeof event.n !== "number") return true;
     if (event.n <= this.lastN && (event.at ?? 0) <= this.lastAt) return false;
     this.lastN = event.n;
     this.lastAt = Math.max(this.lastAt, event.at ?? 0);

@@ -6,6 +6,8 @@ import { backoff, clock, el, short, tryParse } from "./util.js";
 
 /** Rows kept in the table; older ones leave the DOM and the indexes. */
 export const MAX_ROWS = 5000;
+/** And at most this much frame text (a frame may be 256 KiB in the feed). */
+export const MAX_TEXT = 32 * 1024 * 1024;
 
 const DIR = { in: "→ in", out: "← out" };
 
@@ -18,6 +20,7 @@ export class Inspector {
     this.root = root;
     this.hooks = hooks;
     this.rows = []; // {s, tr}, oldest first
+    this.textBytes = 0;
     this.rowOf = new WeakMap(); // tr -> row
     this.queue = [];
     this.flushing = null;
@@ -55,7 +58,7 @@ export class Inspector {
     this.follow = $("inspector-follow");
     $("inspector-clear").addEventListener("click", () => this.clear());
     this.tbody.addEventListener("click", (e) => {
-      const tr = e.target.closest("tr");
+      const tr = e.target.closest(".row");
       const row = tr && this.rowOf.get(tr);
       if (row) this.select(row);
     });
@@ -107,6 +110,9 @@ export class Inspector {
     }
     if (event.kind === "control") this.hooks.onControl?.(event);
     s.extra = describe(event);
+    // The parsed frame is read again on selection: rows keep only the text.
+    s.errorMessage = typeof s.frame?.message === "string" ? s.frame.message : null;
+    s.frame = null;
     if (s.peer === null && event.connection != null) s.peer = this.connections.get(event.connection)?.peer ?? null;
     this.queue.push(s);
     if (this.queue.length > MAX_ROWS) this.queue.splice(0, this.queue.length - MAX_ROWS);
@@ -122,11 +128,18 @@ export class Inspector {
       const row = { s, tr: this.renderRow(s) };
       this.rowOf.set(row.tr, row);
       this.rows.push(row);
+      this.textBytes += s.text?.length ?? 0;
       this.index(row);
       fragment.append(row.tr);
     }
     this.tbody.append(fragment);
-    while (this.rows.length > MAX_ROWS) this.evict(this.rows.shift());
+    // The oldest rows go: past MAX_ROWS, then while the text kept is over MAX_TEXT.
+    const size = (i) => this.rows[i].s.text?.length ?? 0;
+    let excess = Math.max(0, this.rows.length - MAX_ROWS);
+    let bytes = this.textBytes;
+    for (let i = 0; i < excess; i++) bytes -= size(i);
+    while (excess < this.rows.length - 1 && bytes > MAX_TEXT) bytes -= size(excess++);
+    if (excess > 0) for (const row of this.rows.splice(0, excess)) this.evict(row);
     this.countLabel.textContent = `${this.rows.length} rows`;
     if (this.follow.checked) {
       this.autoScrolling = true;
@@ -136,7 +149,10 @@ export class Inspector {
 
   renderRow(s) {
     const status = s.receipt ? (s.receipt.ok ? "ok" : "refused") : s.type === "error" ? "refused" : null;
-    const tr = el("tr", {
+    // Rows are divs in a grid, not table rows: `content-visibility: auto` then spares the
+    // browser the layout of the thousands of rows out of view.
+    const tr = el("div", {
+      role: "row",
       class: `row kind-${s.kind}${status === "refused" ? " refused" : ""}${s.dir ? ` dir-${s.dir}` : ""}`,
       testid: "inspector-row",
       data: {
@@ -144,13 +160,13 @@ export class Inspector {
         subtype: s.subtype, requestId: s.requestId, messageId: s.messageId, seq: s.seq == null ? null : String(s.seq), status,
       },
     },
-    el("td", { class: "time", text: clock(s.at), title: new Date(s.at).toISOString() }),
-    el("td", { class: "conn" }, s.connection == null ? "" : `#${s.connection} `, this.peerLabel(s.peer)),
-    el("td", { class: "dir", text: s.dir ? DIR[s.dir] ?? s.dir : "" }),
-    el("td", { class: "type", text: typeLabel(s), title: s.extra || typeLabel(s) }),
-    el("td", { class: "rid", text: short(s.requestId, 8), title: s.requestId ?? "" }),
-    el("td", { class: "seq", text: s.seq == null ? "" : String(s.seq) }),
-    el("td", { class: "receipt", testid: "row-receipt" }, this.receiptCell(s)),
+    el("span", { role: "cell", class: "time", text: clock(s.at).slice(3), title: `${clock(s.at)} (${new Date(s.at).toISOString()})` }),
+    el("span", { role: "cell", class: "conn" }, s.connection == null ? "" : `#${s.connection} `, this.peerLabel(s.peer)),
+    el("span", { role: "cell", class: "dir", text: s.dir ? DIR[s.dir] ?? s.dir : "" }),
+    el("span", { role: "cell", class: "type", text: typeLabel(s), title: s.extra || typeLabel(s) }),
+    el("span", { role: "cell", class: "rid", text: short(s.requestId, 8), title: s.requestId ?? "" }),
+    el("span", { role: "cell", class: "seq", text: s.seq == null ? "" : String(s.seq) }),
+    el("span", { role: "cell", class: "receipt", testid: "row-receipt" }, this.receiptCell(s)),
     );
     tr.hidden = !matches(this.filter, s);
     return tr;
@@ -158,7 +174,7 @@ export class Inspector {
 
   receiptCell(s) {
     if (s.receipt) return s.receipt.ok ? el("span", { class: "ok", text: "✓ receipt" }) : el("span", { class: "bad", text: `✗ ${s.receipt.reason}` });
-    if (s.type === "error") return el("span", { class: "bad", text: `✗ ${s.frame?.message ?? "error"}` });
+    if (s.type === "error") return el("span", { class: "bad", text: `✗ ${s.errorMessage ?? "error"}` });
     if (s.kind === "frame" && s.dir === "in" && s.requestId) return el("span", { class: "muted", text: "…" });
     return s.extra ? el("span", { class: "muted", text: s.extra }) : "";
   }
@@ -189,9 +205,10 @@ export class Inspector {
   link(request, receipt) {
     request.receiptRow = receipt;
     receipt.requestRow = request;
-    const r = receipt.s.receipt ?? { ok: false, reason: receipt.s.frame?.message ?? "error" };
+    const r = receipt.s.receipt ?? { ok: false, reason: receipt.s.errorMessage ?? "error" };
     const cell = request.tr.querySelector(".receipt");
-    cell.replaceChildren(r.ok ? el("span", { class: "ok", text: `✓ ${clock(receipt.s.at).slice(6)}` }) : el("span", { class: "bad", text: `✗ ${r.reason}` }));
+    const ms = Math.max(0, receipt.s.at - request.s.at);
+    cell.replaceChildren(r.ok ? el("span", { class: "ok", text: `✓ ${ms} ms` }) : el("span", { class: "bad", text: `✗ ${r.reason}` }));
     cell.title = r.ok ? `accepted (receipt #${receipt.s.n}, ${receipt.s.at - request.s.at} ms)` : `refused: ${r.reason}`;
     request.tr.dataset.status = r.ok ? "ok" : "refused";
     request.tr.classList.toggle("refused", !r.ok);
@@ -200,6 +217,7 @@ export class Inspector {
 
   evict(row) {
     row.tr.remove();
+    this.textBytes -= row.s.text?.length ?? 0;
     this.receipts.forget(row.s, row);
     unpush(this.byMessage, row.s.messageId, row);
     unpush(this.byRequest, row.s.requestId, row);
@@ -209,6 +227,7 @@ export class Inspector {
   clear() {
     for (const row of this.rows) this.evict(row);
     this.rows = [];
+    this.textBytes = 0;
     this.countLabel.textContent = "0 rows";
     this.detail.replaceChildren(el("p", { class: "muted", text: "Cleared. New frames appear as they come." }));
   }
@@ -223,6 +242,23 @@ export class Inspector {
     this.filter.connection = String(connection);
     this.connSelect.value = String(connection);
     this.refilter();
+  }
+
+  /**
+   * The connections the control API lists (older ones may be missing from the feed's history);
+   * those it does not list are closed.
+   */
+  seedConnections(list) {
+    const listed = new Set();
+    for (const c of list) {
+      listed.add(c.connection);
+      const known = this.connections.get(c.connection) ?? { peer: null, open: true };
+      known.peer = c.peer ?? known.peer;
+      known.open = Boolean(c.open);
+      this.connections.set(c.connection, known);
+    }
+    for (const [conn, known] of this.connections) if (!listed.has(conn)) known.open = false;
+    this.renderConnOptions();
   }
 
   renderConnOptions() {
@@ -262,14 +298,20 @@ export class Inspector {
 
   select(row) {
     this.selected?.tr.classList.remove("selected");
+    this.selected?.tr.removeAttribute("aria-selected");
     this.selected = row;
     row.tr.classList.add("selected");
     row.tr.setAttribute("aria-selected", "true");
     const { s } = row;
     const jump = (other, label, testid) =>
       other ? el("button", { type: "button", class: "link", testid, text: label, on: { click: () => { this.select(other); other.tr.scrollIntoView({ block: "center" }); } } }) : null;
-    const pretty = s.frame ? JSON.stringify(s.frame, null, 2) : s.text ?? JSON.stringify(eventOf(s), null, 2);
-    this.detail.replaceChildren(
+    const frame = s.text == null ? null : tryParse(s.text);
+    const pretty = frame !== null ? JSON.stringify(frame, null, 2) : s.text ?? JSON.stringify(eventOf(s), null, 2);
+    const answer = row.receiptRow?.s;
+    const refusal = s.receipt && !s.receipt.ok ? s.receipt.reason
+      : s.type === "error" ? s.errorMessage
+      : answer && (answer.receipt?.ok === false || answer.type === "error") ? answer.receipt?.reason ?? answer.errorMessage : null;
+    const parts = [
       el("header", {},
         el("strong", { text: `#${s.n} ${typeLabel(s)}` }),
         el("span", { class: "muted", text: ` ${clock(s.at)}${s.connection != null ? ` · conn #${s.connection}` : ""}${s.dir ? ` · ${DIR[s.dir]}` : ""}` }),
@@ -277,12 +319,13 @@ export class Inspector {
         el("span", { class: "spacer" }),
         el("button", { type: "button", testid: "detail-copy", text: "Copy", on: { click: () => navigator.clipboard?.writeText(pretty) } }),
       ),
-      s.truncated ? el("p", { class: "warn", testid: "detail-truncated", text: "This frame was over the feed's size limit: only its beginning is shown." }) : null,
-      s.receipt && !s.receipt.ok ? el("p", { class: "bad", testid: "detail-refusal", text: `Refused: ${s.receipt.reason}` }) : null,
-      row.receiptRow ? el("p", {}, jump(row.receiptRow, `its receipt (#${row.receiptRow.s.n}): ${row.receiptRow.s.receipt?.ok === false ? `refused, ${row.receiptRow.s.receipt.reason}` : "accepted"}`, "detail-receipt-link")) : null,
+      s.truncated ? el("p", { class: "warn", testid: "detail-truncated", text: `This frame (${s.length ?? "?"} bytes) was over the feed's size limit: only its beginning is shown.` }) : null,
+      refusal != null ? el("p", { class: "bad", testid: "detail-refusal", text: `Refused: ${refusal}` }) : null,
+      answer ? el("p", {}, jump(row.receiptRow, `its ${answer.type === "error" ? "error frame" : "receipt"} (#${answer.n}, ${answer.at - s.at} ms later): ${refusal != null ? "refused" : "accepted"}`, "detail-receipt-link")) : null,
       row.requestRow ? el("p", {}, jump(row.requestRow, `answers request #${row.requestRow.s.n} (${typeLabel(row.requestRow.s)})`, "detail-request-link")) : null,
       el("pre", { class: "json", testid: "inspector-json", text: pretty }),
-    );
+    ];
+    this.detail.replaceChildren(...parts.filter(Boolean));
   }
 }
 

@@ -18,8 +18,9 @@ const STATE_TEXT = {
 };
 
 /**
- * `app`: { directory, reveal(query), serviceOf(channelId), channelIds(), sever(connection),
- * removePane(pane) }.
+ * `app` (the Studio of app.js): { directory, reveal(query), serviceOf(channelId),
+ * channelName(channelId), reloadChannels(), filterConnection(connection), sever(connection),
+ * removePane(pane), saveSessions() }.
  */
 export class UserPane {
   constructor(app, session) {
@@ -153,7 +154,8 @@ export class UserPane {
 
   renameChannel(channelId, name) {
     const tab = this.tabs.querySelector(`[data-channel-id="${CSS.escape(channelId)}"]`);
-    if (tab) tab.textContent = name;
+    if (tab) tab.replaceChildren(...tabLabel(channelId, name));
+    this.app.reloadChannels();
   }
 
   /** The view of a channel, created (with its tab) on first use. */
@@ -161,7 +163,7 @@ export class UserPane {
     if (this.views.has(channelId)) return this.views.get(channelId);
     const view = new ChannelView(this, channelId);
     this.views.set(channelId, view);
-    const tab = el("button", { type: "button", role: "tab", class: "channel-tab", testid: "channel-tab", data: { channelId }, title: channelId, text: name || short(channelId, 12), on: { click: () => this.select(channelId) } });
+    const tab = el("button", { type: "button", role: "tab", class: "channel-tab", testid: "channel-tab", data: { channelId }, title: channelId, on: { click: () => this.select(channelId) } }, tabLabel(channelId, name));
     this.tabs.append(tab);
     this.viewsBox.querySelector(".empty")?.remove();
     this.viewsBox.append(view.node);
@@ -182,10 +184,10 @@ export class UserPane {
     if (!channelId) return;
     this.joinInput.value = "";
     const frame = frames.joinChannel(this.userId, channelId);
-    this.joining.set(frame.request_id, channelId);
+    this.joining.set(frame.request_id, { channelId, created: !this.views.has(channelId) });
     const view = this.view(channelId, this.app.channelName(channelId));
     this.select(channelId);
-    view.notice(`joining ${channelId}…`);
+    view.notice(`joining ${short(channelId, 13)}`);
     this.send(frame);
   }
 
@@ -199,11 +201,16 @@ export class UserPane {
     const id = receipt.requestId;
     const channelId = request?.body?.channel_id;
     if (this.joining.has(id)) {
-      const channel = this.joining.get(id);
+      const { channelId: channel, created } = this.joining.get(id);
       this.joining.delete(id);
       const view = this.views.get(channel);
-      if (receipt.ok) view?.notice(`joined ${channel}`);
-      else view?.notice(`join refused: ${receipt.reason}`, "error");
+      if (receipt.ok) {
+        view?.notice(`joined ${short(channel, 13)}`);
+        this.app.reloadChannels();
+      } else if (created && view && view.messages.querySelector('[data-testid=message]') === null) {
+        // Nothing to keep: the tab goes, the reason stays in the pane.
+        this.removeView(channel, `join ${short(channel)} refused: ${receipt.reason}`, "error");
+      } else view?.notice(`join refused: ${receipt.reason}`, "error");
       return;
     }
     if (this.leaving.has(id)) {
@@ -218,7 +225,7 @@ export class UserPane {
     else if (!receipt.ok) this.notice(`${request?.type ?? "request"} refused: ${receipt.reason}`, "error");
   }
 
-  removeView(channelId) {
+  removeView(channelId, notice = `left ${short(channelId)}`, kind = "info") {
     const view = this.views.get(channelId);
     if (!view) return;
     view.node.remove();
@@ -230,11 +237,15 @@ export class UserPane {
       if (!next.done) this.select(next.value);
       else delete this.node.dataset.channel;
     }
-    this.notice(`left ${channelId}`);
+    this.notice(notice, kind);
+    this.app.reloadChannels();
   }
 
   onEvent(frame) {
     const body = frame.body && typeof frame.body === "object" ? frame.body : {};
+    if ((frame.type === "message_down" || frame.type === "update") && typeof body.channel_id !== "string") {
+      return this.notice(`${frame.type} without a channel_id (see the inspector)`, "warn");
+    }
     switch (frame.type) {
       case "message_down":
         return this.view(body.channel_id).addMessage(body, frame.seq);
@@ -253,4 +264,9 @@ export class UserPane {
         this.notice(`event of a type this page does not show: "${frame.type}" (see the inspector)`, "warn");
     }
   }
+}
+
+/** A tab's label: the channel's name (several may share one) and the start of its id. */
+function tabLabel(channelId, name) {
+  return name ? [name, el("span", { class: "muted", text: ` ${channelId.slice(0, 6)}` })] : [short(channelId, 12)];
 }

@@ -177,6 +177,7 @@ test("the feed's order skips repeated history and notices a restart", () => {
   assert.ok(!order.accept({ kind: "open", n: 2, at: 11 }));
   assert.ok(order.accept({ kind: "open", n: 3, at: 12 }));
   assert.ok(order.accept({ kind: "open", n: 1, at: 500 }), "numbering started over, later in time");
+  assert.ok(order.accept({ kind: "dropped", n: 0, at: 500, count: 3 }), "the feed's own events have n 0");
 });
 
 test("dialog arguments: every component, required ones checked, invalid skipped", () => {
