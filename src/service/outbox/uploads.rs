@@ -4,6 +4,7 @@
 //! put in its place, and a file message's `size` and `filename`, when left empty, are filled in
 //! (a local file's own; a URL's size from a `HEAD`, as the reference SDK's `download_size`).
 //! Files are read and hashed off the actor's thread; the outbox keeps actions in order meanwhile.
+//! A [`SendFrame`](crate::service::SendFrame) is sent as the program built it: nothing is uploaded.
 
 use super::Draft;
 use crate::http::{FileUrl, HttpClient, HttpError, HttpErrorKind, is_url, local_path};
