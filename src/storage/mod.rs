@@ -53,8 +53,9 @@
 //! `<key>.json` in it, the key used as it is (no escaping, so a key may not hold a `/` or a
 //! NUL); the keys are the names of the files that end in `.json`. A value is written as the
 //! SDK's `enhanced_json_save` writes it, Python's `json.dumps(value, indent=2)`: two-space
-//! indent, `", "` → `","` and `": "`, every non-ASCII character escaped as `\uXXXX`, floats as
-//! Python prints them, no final newline; so the same value gives the same bytes. Writes are
+//! indent, `,` after an item and `: ` after a key, every non-ASCII character (and DEL) escaped
+//! as `\uXXXX`, floats as Python prints them, no final newline; so the same value gives the
+//! same bytes (map keys in serde's order: a struct's fields, a `BTreeMap` sorted). Writes are
 //! atomic (a temporary `.<key>.json.<pid>-<n>.tmp` in the same directory, flushed, then
 //! renamed), where the SDK rewrites the file in place. A dataclass the SDK stored is the object
 //! `{"_moobius_type": "<module.Class>", "_moobius_val": {...}}` (its `typemark_dataclasses`);
