@@ -6,51 +6,93 @@
 //! cargo run --example multi_channel
 //! ```
 //!
+//! The count lives in the channel's storage, so it survives a restart: the `counter` container
+//! of the configuration's `db_config` when it has one, else a json container under `json_db/`
+//! in the working directory, in the reference SDK's layout
+//! (`json_db/service_<id>/channel_<id>/counter/count.json`). The actor reads it before its first
+//! event and answers each message once the new count is stored.
+//!
 //! The program also talks to its services directly: every minute it asks each channel's `Counter`
 //! for its count with a plain actix message (`ServiceHandle::send`) and prints it.
 //!
 //! Prints one `ready: service <id> on channels <ids>` line per service, then serves until Ctrl-C
 //! or SIGTERM. With `MOOBIUS_WS_URL` (and the other `MOOBIUS_*`) set, both services use that
-//! account: the first is `MOOBIUS_SERVICE_ID` on `MOOBIUS_CHANNELS`, the second is created, and
-//! each gets new channels until it has two.
+//! account: the first is `MOOBIUS_SERVICE_ID` on `MOOBIUS_CHANNELS` (so a restart finds its
+//! counts), the second is created, and each gets new channels until it has two.
 
 use actix::prelude::*;
 use moobius::config::Config;
 use moobius::http::HttpClient;
 use moobius::prelude::*;
 use moobius::service::Launch;
+use moobius::storage::{Container, ContainerConfig};
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How often the program prints each channel's count.
 const REPORT_EVERY: Duration = Duration::from_secs(60);
 
-/// Numbers the messages of its channel: a channel actor written as a plain actix actor.
+/// The storage container of the counts (one `count` key per channel).
+pub const COUNTER: &str = "counter";
+
+/// Where the counts go when `db_config` has no `counter` container.
+pub const DEFAULT_DB_DIR: &str = "json_db";
+
+/// `config` with a json `counter` container under `root_dir`, unless its `db_config` has one.
+pub fn with_storage(mut config: Config, root_dir: impl Into<PathBuf>) -> Config {
+    if config.db.container(COUNTER).is_none() {
+        config.db = config.db.with(ContainerConfig::json(COUNTER, root_dir));
+    }
+    config
+}
+
+/// Numbers the messages of its channel: a channel actor written as a plain actix actor, its
+/// count kept in the channel's storage.
 pub struct Counter {
     channel: Channel<AsService>,
-    /// Messages seen in this channel.
+    counts: Container<u64>,
+    /// Messages seen in this channel (the stored count, once read).
     pub count: u64,
 }
 
 impl Counter {
-    /// The counter of `channel`, at zero.
+    /// The counter of `channel`; it reads its count when it starts.
     pub fn new(channel: Channel<AsService>) -> Self {
-        Self { channel, count: 0 }
+        let counts = channel.storage().container(COUNTER);
+        Self { channel, counts, count: 0 }
     }
 }
 
 impl Actor for Counter {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        // `wait`: no event is handled before the stored count is read. A failure restarts the
+        // actor, which reads it again.
+        ctx.wait(self.counts.get("count").into_actor(self).map(|stored, this, _ctx| match stored {
+            Ok(count) => this.count = count.unwrap_or(0),
+            Err(error) => this.channel.fail(error),
+        }));
+    }
 }
 
 impl Handler<ChannelEvent> for Counter {
     type Result = HandlerResult;
 
-    fn handle(&mut self, event: ChannelEvent, _ctx: &mut Context<Self>) -> HandlerResult {
+    fn handle(&mut self, event: ChannelEvent, ctx: &mut Context<Self>) -> HandlerResult {
         if let EventKind::MessageUp(message) = event.kind {
             self.count += 1;
-            let text = format!("message #{} in this channel", self.count);
-            self.channel.do_send(SendMessage::text(event.channel_id, text, message.sender));
+            let count = self.count;
+            // The answer goes once the count is stored (and the next event waits for it).
+            let stored = self.counts.put("count", &count);
+            ctx.wait(stored.into_actor(self).map(move |stored, this, _ctx| match stored {
+                Ok(()) => {
+                    let text = format!("message #{count} in this channel");
+                    this.channel.do_send(SendMessage::text(event.channel_id, text, message.sender));
+                }
+                Err(error) => this.channel.fail(error),
+            }));
         }
         Ok(())
     }
@@ -132,7 +174,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let mut wand = Wand::new();
-    let (config, http) = with_channels(launch.config(), 2).await?;
+    let (config, http) = with_channels(with_storage(launch.config(), DEFAULT_DB_DIR), 2).await?;
     let counter = wand.start(ServiceBuilder::actor(config, Counter::new).http(http)).await?;
     let (config, http) = with_channels(second, 2).await?;
     let roll_call = wand.start(ServiceBuilder::new(config, |_| RollCall::default()).http(http)).await?;

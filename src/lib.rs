@@ -39,6 +39,9 @@
 //!     ([`service::ServiceActor`]);
 //!   - [`service::ServiceBuilder`] and [`service::Wand`]: start one or several services (sign
 //!     in, create and bind what is missing, start the actors) and stop them on a signal.
+//! - [`storage`]: per-channel storage as the reference SDK's `db_config` describes it: typed
+//!   containers of serde values on the json (the SDK's file layout), Redis or null backend,
+//!   reached from a channel actor through [`service::Channel::storage`].
 //! - `platform` (feature `platform`, on by default): the embedded local Moobius platform, an
 //!   actix-web server speaking the protocol's WebSocket and HTTP API, with test controls; its
 //!   studio (`platform::studio`: the page at `/`, the inspector's feed, fault controls,
@@ -62,6 +65,7 @@ pub mod logging;
 pub mod protocol;
 mod report;
 pub mod service;
+pub mod storage;
 
 #[cfg(feature = "platform")]
 pub mod platform;
@@ -107,4 +111,5 @@ pub mod prelude {
         SendCharacters, SendFrame, SendMenu, SendMessage, SendStyle, Service, ServiceActor, ServiceBuilder,
         ServiceContext, ServiceHandle, ServiceResult, Update, Wand,
     };
+    pub use crate::storage::{Container, Storage, StorageError};
 }

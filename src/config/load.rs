@@ -4,10 +4,12 @@
 //! variable it came from.
 
 use super::check::{check_url, log_section, required, service_section, split_channels};
+use super::db::db_section;
 use super::raw::{Object, RawAccount, RawFile, Section, Shape};
 use super::*;
 use crate::http::Credentials;
-use crate::protocol::{Context, Secret, ServiceId};
+use crate::protocol::{Secret, ServiceId};
+use crate::storage::StorageConfig;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -120,7 +122,7 @@ impl ConfigLoader {
             account: Credentials { email, password },
             service,
             log,
-            db: db.unwrap_or_else(|| Value::Object(Context::new())),
+            db,
             file: self.file,
             service_file: match service_origin {
                 Origin::File(path) => Some(path),
@@ -137,8 +139,12 @@ impl ConfigLoader {
         let service = (service_section(service, &service_origin)?, service_origin);
         let (log, _) = self.section(file, "log_config", top.log_config)?;
         let db = match top.db_config {
-            Some(Value::String(path)) => Some(read_json(&self.resolve(file, &path, "db_config")?)?),
-            other => other,
+            Some(Value::String(path)) => {
+                let path = self.resolve(file, &path, "db_config")?;
+                let value = read_json(&path)?;
+                db_section(Some(&value), &Origin::File(path))?
+            }
+            other => db_section(other.as_ref(), &Origin::File(file.to_owned()))?,
         };
         Ok(Sections { account, service, log: log_section(log), db })
     }
@@ -195,7 +201,7 @@ struct Sections {
     account: (RawAccount, Origin),
     service: (ServiceConfig, Origin),
     log: LogConfig,
-    db: Option<Value>,
+    db: StorageConfig,
 }
 
 impl Default for Sections {
@@ -204,7 +210,7 @@ impl Default for Sections {
             account: (RawAccount::default(), Origin::Nowhere),
             service: (ServiceConfig::default(), Origin::Nowhere),
             log: LogConfig::default(),
-            db: None,
+            db: StorageConfig::new(),
         }
     }
 }

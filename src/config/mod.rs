@@ -22,7 +22,9 @@
 //!   [`ServiceConfig::extra`];
 //! - `log_config`: the SDK's log levels and files ([`LogConfig`]), read and kept, not applied
 //!   (this crate logs through the `log` facade);
-//! - `db_config`: the SDK's per-channel storage settings, kept as raw JSON ([`Config::db`]).
+//! - `db_config`: the SDK's per-channel storage, a list of containers
+//!   (`{"implementation", "name", "load", "clear", "settings"}`), read into [`Config::db`] and
+//!   used by every channel's [`Storage`](crate::storage::Storage).
 //!
 //! A section path is resolved as the SDK does, against the working directory (or
 //! [`ConfigLoader::base_dir`]); then against the directory of the file that names it and that
@@ -51,6 +53,7 @@
 //! applying `others` as the SDK does.
 
 mod check;
+mod db;
 mod error;
 mod load;
 mod raw;
@@ -63,6 +66,7 @@ pub use load::ConfigLoader;
 
 use crate::http::{Credentials, DEFAULT_HTTP_URL, HttpClient, HttpClientBuilder};
 use crate::protocol::{ChannelId, Context, ServiceId};
+use crate::storage::StorageConfig;
 use derive_more::Display;
 use load::{Origin, invalid, read_json};
 use serde_json::Value;
@@ -118,8 +122,9 @@ pub struct Config {
     pub service: ServiceConfig,
     /// `log_config`, as read.
     pub log: LogConfig,
-    /// `db_config`, as read (`{}` when absent): the SDK's storage settings, unused here.
-    pub db: Value,
+    /// `db_config`: the containers of every channel's [`Storage`](crate::storage::Storage)
+    /// (none when absent).
+    pub db: StorageConfig,
     /// The file this came from, if any.
     pub file: Option<PathBuf>,
     /// The file holding `service_config` (the file itself, or the section file it names): where
@@ -221,7 +226,7 @@ impl Config {
             account,
             service: ServiceConfig::default(),
             log: LogConfig::default(),
-            db: Value::Object(Context::new()),
+            db: StorageConfig::new(),
             file: None,
             service_file: None,
         }

@@ -1,12 +1,13 @@
 //! What the framework hands each channel actor when it makes it: the channel's id, the address
-//! its actions go to (typed by role), the HTTP session, and a way to report a failure of async
-//! work so that the actor is restarted as if a handler had failed.
+//! its actions go to (typed by role), the HTTP session, the channel's storage, and a way to
+//! report a failure of async work so that the actor is restarted as if a handler had failed.
 
 use super::event::HandlerError;
 use super::outbox::Outbox;
 use super::role::Role;
 use crate::http::HttpClient;
 use crate::protocol::ChannelId;
+use crate::storage::Storage;
 use actix::prelude::*;
 
 /// A failure reported outside a handler (by async work, through [`Channel::fail`]).
@@ -23,6 +24,7 @@ pub struct Channel<R: Role> {
     me: R::Id,
     actions: Addr<Outbox<R>>,
     http: Option<HttpClient>,
+    storage: Storage,
     keeper: Option<Recipient<Failed>>,
     generation: u64,
 }
@@ -34,6 +36,7 @@ impl<R: Role> Clone for Channel<R> {
             me: self.me.clone(),
             actions: self.actions.clone(),
             http: self.http.clone(),
+            storage: self.storage.clone(),
             keeper: self.keeper.clone(),
             generation: self.generation,
         }
@@ -47,8 +50,14 @@ impl<R: Role> std::fmt::Debug for Channel<R> {
 }
 
 impl<R: Role> Channel<R> {
-    pub(crate) fn new(id: ChannelId, me: R::Id, actions: Addr<Outbox<R>>, http: Option<HttpClient>) -> Self {
-        Self { id, me, actions, http, keeper: None, generation: 0 }
+    pub(crate) fn new(
+        id: ChannelId,
+        me: R::Id,
+        actions: Addr<Outbox<R>>,
+        http: Option<HttpClient>,
+        storage: Storage,
+    ) -> Self {
+        Self { id, me, actions, http, storage, keeper: None, generation: 0 }
     }
 
     pub(crate) fn kept(mut self, keeper: Recipient<Failed>, generation: u64) -> Self {
@@ -58,6 +67,7 @@ impl<R: Role> Channel<R> {
     }
 
     pub(crate) fn kept_id(mut self, id: ChannelId) -> Self {
+        self.storage = self.storage.channel(&id);
         self.id = id;
         self
     }
@@ -103,6 +113,14 @@ impl<R: Role> Channel<R> {
     /// The HTTP API session (profiles, agents, members), when the service has one.
     pub fn http(&self) -> Option<&HttpClient> {
         self.http.as_ref()
+    }
+
+    /// This channel's storage: the containers the configuration's `db_config` lists, kept per
+    /// service and channel (see [`storage`](crate::storage)). It outlives the actor, so a
+    /// restarted actor finds what it stored. A shared actor's is the service's, with no channel:
+    /// take each event's with `storage().channel(&event.channel_id)`.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
     }
 
     /// Reports that this actor failed outside a handler (in async work it spawned): the actor

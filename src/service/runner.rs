@@ -18,6 +18,7 @@ use crate::client::{
 use crate::config::{Config, Created, bind_channels, ensure_service_and_channels};
 use crate::http::{HttpClient, TokenRenewal, TokenTimings};
 use crate::protocol::{ChannelId, CharacterId, ServiceId};
+use crate::storage::Storage;
 use actix::prelude::*;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -198,7 +199,10 @@ where
             Speaker::User(id) => id.as_str(),
         });
         let outbox = Outbox::<R>::new(speaker, client.clone(), Some(http.clone())).start();
-        let template = Channel::new(ChannelId::default(), me.clone(), outbox.clone(), Some(http.clone()));
+        let storage =
+            Storage::new(config.db.clone(), &ServiceId::from(me.to_string()), &ChannelId::default());
+        let template =
+            Channel::new(ChannelId::default(), me.clone(), outbox.clone(), Some(http.clone()), storage);
         let board = Board::new();
         let make = {
             let board = Arc::clone(&board);

@@ -55,7 +55,7 @@ fn loads_one_file_with_inline_sections() {
     assert_eq!(config.service.extra["no_warn_cannot_save_service_id"], true);
     assert_eq!(config.log.log_level, "DEBUG");
     assert_eq!(config.log.error_log_level, "WARNING");
-    assert_eq!(config.db[0]["name"], "character");
+    assert_eq!(config.db.containers()[0].name, "character");
 }
 
 #[test]

@@ -11,6 +11,8 @@
 //! - [`client`]: the client runtime: connection, delivery, handlers, queue, and the fault suite.
 //! - [`service`]: the service layer: actors, supervision, actions, routing, start-up.
 //! - [`examples`]: the example bots, in process and as the built binaries.
+//! - [`storage`]: per-channel storage on the json backend (and its byte compatibility with the
+//!   reference SDK's files) and on a real Redis server; state that survives a restart.
 //! - [`studio`]: the studio's page in a real browser.
 //! - [`python_sdk`]: conformance with the reference Python SDK as the client.
 
@@ -24,4 +26,5 @@ mod platform;
 mod protocol;
 mod python_sdk;
 mod service;
+mod storage;
 mod studio;

@@ -3,7 +3,7 @@
 
 use super::{assistant, buttons, echo, groupchat, menu_canvas, multi_channel, puppet};
 use crate::support::service::{Heard, Recorder, Seen, User, config, config_with_channels, heard};
-use crate::support::start_platform;
+use crate::support::{scratch, start_platform};
 use moobius::prelude::*;
 use tokio::sync::mpsc;
 
@@ -322,6 +322,7 @@ async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand()
     let platform = start_platform().await;
     let mut wand = Wand::new();
     let (config, http) = config_with_channels(&platform, "counter", 2).await;
+    let config = multi_channel::with_storage(config, scratch("multi-channel"));
     let counter =
         wand.start(ServiceBuilder::actor(config, multi_channel::Counter::new).http(http)).await.unwrap();
     let (config, http) = config_with_channels(&platform, "rollcall", 2).await;
@@ -370,6 +371,43 @@ async fn multi_channel_runs_two_services_with_per_channel_state_under_one_wand()
         ids.contains(&counter.service_id().as_str()) && ids.contains(&roll_call.service_id().as_str()),
         "{ids:?}"
     );
+}
+
+#[actix_rt::test]
+async fn multi_channel_counts_survive_a_restart_of_the_service() {
+    let platform = start_platform().await;
+    let root = scratch("multi-channel-restart");
+    let (config, http) = config_with_channels(&platform, "counter-restart", 2).await;
+    let mut config = multi_channel::with_storage(config, &root);
+    let mut wand = Wand::new();
+    let counter = wand
+        .start(ServiceBuilder::actor(config.clone(), multi_channel::Counter::new).http(http))
+        .await
+        .unwrap();
+    counter.ready().await.unwrap();
+    let (id, channels) = (counter.service_id().clone(), counter.channels().to_vec());
+    let mut alice = User::start(&mut wand, &platform, "alice", &channels).await;
+    for (channel, expected) in [(&channels[0], 1), (&channels[0], 2), (&channels[1], 1)] {
+        alice.join(channel);
+        alice.say(channel, "count me", &id);
+        assert_eq!(alice.text("the count").await, format!("message #{expected} in this channel"));
+    }
+    wand.shutdown().await;
+
+    // Started again on the same service and channels: each channel counts on from its own.
+    config.service.service_id = Some(id.clone());
+    let mut wand = Wand::new();
+    let counter = wand.start(ServiceBuilder::actor(config, multi_channel::Counter::new)).await.unwrap();
+    counter.ready().await.unwrap();
+    assert_eq!(counter.send(&channels[0], multi_channel::HowMany).await.unwrap(), 2);
+    assert_eq!(counter.send(&channels[1], multi_channel::HowMany).await.unwrap(), 1);
+    let mut alice = User::start(&mut wand, &platform, "alice", &channels).await;
+    alice.join(&channels[0]);
+    alice.say(&channels[0], "count me", &id);
+    assert_eq!(alice.text("the count after the restart").await, "message #3 in this channel");
+    let file = root.join(format!("service_{id}/channel_{}/counter/count.json", channels[0]));
+    assert_eq!(std::fs::read_to_string(file).unwrap(), "3", "in the reference SDK's layout");
+    wand.shutdown().await;
 }
 
 #[actix_rt::test]

@@ -7,6 +7,7 @@
 //! - [`ws`]: a raw WebSocket client that sees exactly what is on the wire.
 //! - [`world`]: the usual starting point: owner, service, channel, user, group, agent.
 //! - [`browser`]: headless chromium over WebDriver, an optional part.
+//! - [`redis`]: a real `redis-server` on a free loopback port, an optional part.
 //! - [`client`]: the client runtime with fast timings, and its events.
 //! - [`service`]: user-mode bots playing the humans, and a recording service.
 //! - [`studio`]: the studio's feed, controls and page.
@@ -19,6 +20,8 @@ pub mod client;
 pub mod fault_proxy;
 pub mod http;
 pub mod process;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod service;
 pub mod studio;
 pub mod world;
