@@ -40,6 +40,8 @@ pub async fn start(example: &str, wand: &mut Wand, platform: &PlatformHandle) ->
         "puppet" => ready!(ServiceBuilder::new(config(platform, "p-echo"), |_| puppet::Echo)),
         "multi_channel" => {
             let (config, http) = config_with_channels(platform, "counter", 2).await;
+            // Fresh storage each time, so the counts (and so the transcript) start from zero.
+            let config = multi_channel::with_storage(config, crate::support::scratch("transcript-counter"));
             let counter = ready!(ServiceBuilder::actor(config, multi_channel::Counter::new).http(http));
             let (config, http) = config_with_channels(platform, "rollcall", 2).await;
             let roll_call =

@@ -53,10 +53,14 @@ impl Drop for Running {
 
 impl Running {
     /// Starts `program` with `args`, stdout piped and stderr discarded, with no `MOOBIUS_*`
-    /// variable from the test's own environment and `env` added.
+    /// variable from the test's own environment and `env` added, in a scratch working directory
+    /// of this test process (so what it writes there, such as the storage's `json_db/`, stays
+    /// out of the checkout).
     pub fn spawn(program: &Path, args: &[&str], env: &[(&str, String)]) -> Self {
+        let cwd = std::env::temp_dir().join(format!("moobius-test-{}-cwd", std::process::id()));
+        std::fs::create_dir_all(&cwd).expect("a working directory for the program");
         let mut command = Command::new(program);
-        command.args(args).stdout(Stdio::piped()).stderr(Stdio::null());
+        command.current_dir(&cwd).args(args).stdout(Stdio::piped()).stderr(Stdio::null());
         for (var, _) in std::env::vars_os() {
             if var.to_string_lossy().starts_with("MOOBIUS_") {
                 command.env_remove(var);
