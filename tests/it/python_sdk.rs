@@ -1,5 +1,7 @@
 //! Conformance with the reference client: the Python SDK (moobius 1.8.0) drives the embedded
-//! platform through `tests/python/conformance.py`, as a user and as a service.
+//! platform through `tests/python/conformance.py`, as a user and as a service; and the SDK's own
+//! service class, `Moobius`, runs a demo service against `moobius platform`
+//! (`tests/python/sdk_service.py`).
 //!
 //! The interpreter is `$MOOBIUS_PYTHON`, else `.venv/bin/python` under the crate root. When that
 //! has no SDK, the test makes it once, under a file lock (`python3 -m venv .venv`, then
@@ -68,29 +70,52 @@ fn python() -> PathBuf {
     python
 }
 
-#[actix_rt::test]
-async fn the_python_sdk_runs_against_the_local_platform() {
+/// Runs `tests/python/<script>` with the platform's URLs in `MOOBIUS_HTTP` and `MOOBIUS_WS`, in a
+/// scratch working directory, and asserts it exits 0 and prints `passed`; on failure the message
+/// holds the script's stdout and stderr.
+async fn run_script(script: &str, http_url: String, ws_url: String, passed: &str) {
     let python = actix_web::rt::task::spawn_blocking(python).await.expect("making the venv");
-    let platform = crate::support::start_platform().await;
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/conformance.py");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python").join(script);
+    let cwd = std::env::temp_dir().join(format!("moobius-test-{}-python", std::process::id()));
+    std::fs::create_dir_all(&cwd).expect("a working directory for the script");
     let child = std::process::Command::new(&python)
-        .arg(&script)
-        .env("MOOBIUS_HTTP", platform.http_url())
-        .env("MOOBIUS_WS", platform.ws_url())
+        .arg(&path)
+        .current_dir(&cwd)
+        .env("MOOBIUS_HTTP", http_url)
+        .env("MOOBIUS_WS", ws_url)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-    // The script has its own 60 s limit; this one only guards against a hung interpreter.
+    // The scripts have their own 60 s limit; this one only guards against a hung interpreter.
     let waiting = actix_web::rt::task::spawn_blocking(move || child.wait_with_output());
     let output = tokio::time::timeout(std::time::Duration::from_secs(120), waiting)
         .await
-        .expect("the conformance script finished within 120 s")
+        .unwrap_or_else(|_| panic!("{script} finished within 120 s"))
         .expect("the waiting task")
         .expect("the script's output");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the Python SDK disagreed with the platform:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("every check passed"), "{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "{script}: the Python SDK disagreed with the platform:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains(passed), "{script}: no `{passed}` line:\n{stdout}\n{stderr}");
+}
+
+#[actix_rt::test]
+async fn the_python_sdk_runs_against_the_local_platform() {
+    let platform = crate::support::start_platform().await;
+    run_script("conformance.py", platform.http_url(), platform.ws_url(), "conformance: every check passed")
+        .await;
     platform.stop().await;
+}
+
+/// The SDK's own service class: a `Moobius` subclass (join -> a button and a welcome, echo, a
+/// relay in the author's name, a click's answer) runs against `moobius platform`, with two users
+/// played by the SDK's WSClient checking what it does (`tests/python/sdk_service.py`).
+#[actix_rt::test]
+async fn the_python_sdks_service_class_runs_against_moobius_platform() {
+    let (_platform, http_url, ws_url) = crate::support::process::moobius_platform().await;
+    run_script("sdk_service.py", http_url, ws_url, "sdk service: every check passed").await;
 }
