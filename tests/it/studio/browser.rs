@@ -26,6 +26,15 @@ fn received(user: &str) -> String {
     )
 }
 
+/// The echo example on `platform`, ready: its wand, service id and channel.
+async fn echo_on(platform: &PlatformHandle) -> (Wand, ServiceId, ChannelId) {
+    let mut wand = Wand::new();
+    let echo = wand.start(ServiceBuilder::actor(config(platform, "echo"), echo::Echo::new)).await.unwrap();
+    echo.ready().await.unwrap();
+    let (service, channel) = (echo.service_id().clone(), echo.channels()[0].clone());
+    (wand, service, channel)
+}
+
 /// Opens the studio.
 async fn open(browser: &Browser, platform: &PlatformHandle) {
     browser.client.goto(&platform.studio_url()).await.expect("the page opens");
@@ -98,10 +107,7 @@ async fn the_page_loads_from_the_platform_alone() {
 async fn two_users_chat_with_the_echo_and_each_sees_only_their_own_echo() {
     let Some(browser) = Browser::start().await else { return };
     let platform = start_platform().await;
-    let mut wand = Wand::new();
-    let echo = wand.start(ServiceBuilder::actor(config(&platform, "echo"), echo::Echo::new)).await.unwrap();
-    echo.ready().await.unwrap();
-    let channel = echo.channels()[0].clone();
+    let (wand, service, channel) = echo_on(&platform).await;
 
     open(&browser, &platform).await;
     sign_in(&browser, "alice").await;
@@ -125,7 +131,7 @@ async fn two_users_chat_with_the_echo_and_each_sees_only_their_own_echo() {
         .attr("data-sender")
         .await
         .unwrap();
-    assert_eq!(sender.as_deref(), Some(echo.service_id().as_str()));
+    assert_eq!(sender.as_deref(), Some(service.as_str()));
     browser.screenshot("echo-two-users").await;
     browser.close().await;
     wand.shutdown().await;
@@ -248,10 +254,7 @@ async fn the_right_click_menu_answers_and_the_canvas_shows_and_hides() {
 async fn the_inspector_lists_each_frame_with_its_receipt_and_a_sever_loses_no_message() {
     let Some(browser) = Browser::start().await else { return };
     let platform = start_platform().await;
-    let mut wand = Wand::new();
-    let echo = wand.start(ServiceBuilder::actor(config(&platform, "echo"), echo::Echo::new)).await.unwrap();
-    echo.ready().await.unwrap();
-    let channel = echo.channels()[0].clone();
+    let (wand, _, channel) = echo_on(&platform).await;
 
     open(&browser, &platform).await;
     sign_in(&browser, "alice").await;
@@ -300,10 +303,7 @@ async fn a_conversation_recorded_from_the_page_replays_against_a_fresh_echo() {
     use moobius::platform::transcript::Transcript;
     let Some(browser) = Browser::start().await else { return };
     let platform = start_platform().await;
-    let mut wand = Wand::new();
-    let echo = wand.start(ServiceBuilder::actor(config(&platform, "echo"), echo::Echo::new)).await.unwrap();
-    echo.ready().await.unwrap();
-    let channel = echo.channels()[0].clone();
+    let (wand, _, channel) = echo_on(&platform).await;
 
     open(&browser, &platform).await;
     sign_in(&browser, "alice").await;
@@ -328,9 +328,7 @@ async fn a_conversation_recorded_from_the_page_replays_against_a_fresh_echo() {
 
     // A fresh platform and a fresh echo answer the same.
     let fresh = start_platform().await;
-    let mut wand = Wand::new();
-    let echo = wand.start(ServiceBuilder::actor(config(&fresh, "echo"), echo::Echo::new)).await.unwrap();
-    echo.ready().await.unwrap();
+    let (wand, _, _) = echo_on(&fresh).await;
     let report = replay(&fresh, &transcript, ReplayOptions::default()).await.expect("the replay runs");
     assert!(report.is_empty(), "{report}");
     wand.shutdown().await;
