@@ -83,10 +83,7 @@ impl Hub {
 
     pub(crate) fn bind(&mut self, user: &str, service_id: &str, channel_id: &str) -> Result<(), Fail> {
         self.owned_service(user, service_id)?;
-        let channel = self
-            .channels
-            .get_mut(channel_id)
-            .ok_or_else(|| Fail::not_found(format!("channel `{channel_id}` does not exist")))?;
+        let channel = self.channel_mut(channel_id)?;
         if channel.owner != user {
             return Err(Fail::forbidden(format!(
                 "channel `{channel_id}` was created by another account: bind your service to a channel you created"
@@ -98,10 +95,7 @@ impl Hub {
 
     pub(crate) fn unbind(&mut self, user: &str, service_id: &str, channel_id: &str) -> Result<(), Fail> {
         self.owned_service(user, service_id)?;
-        let channel = self
-            .channels
-            .get_mut(channel_id)
-            .ok_or_else(|| Fail::not_found(format!("channel `{channel_id}` does not exist")))?;
+        let channel = self.channel_mut(channel_id)?;
         if channel.service.as_deref() != Some(service_id) {
             return Err(Fail::bad(format!("channel `{channel_id}` is not bound to service `{service_id}`")));
         }
@@ -130,10 +124,7 @@ impl Hub {
         name: &str,
         description: &str,
     ) -> Result<(), Fail> {
-        let channel = self
-            .channels
-            .get_mut(channel_id)
-            .ok_or_else(|| Fail::not_found(format!("channel `{channel_id}` does not exist")))?;
+        let channel = self.channel_mut(channel_id)?;
         if channel.owner != user {
             return Err(Fail::forbidden(format!(
                 "channel `{channel_id}` was created by another account: only its creator may update it"
@@ -191,9 +182,11 @@ impl Hub {
     }
 
     pub(crate) fn channel(&self, channel_id: &str) -> Result<&ChannelRecord, Fail> {
-        self.channels
-            .get(channel_id)
-            .ok_or_else(|| Fail::not_found(format!("channel `{channel_id}` does not exist")))
+        self.channels.get(channel_id).ok_or_else(|| no_channel(channel_id))
+    }
+
+    fn channel_mut(&mut self, channel_id: &str) -> Result<&mut ChannelRecord, Fail> {
+        self.channels.get_mut(channel_id).ok_or_else(|| no_channel(channel_id))
     }
 
     pub(crate) fn create_agent(
@@ -296,4 +289,9 @@ impl Hub {
         out.sort();
         out
     }
+}
+
+/// The refusal for a channel id the platform does not know.
+fn no_channel(channel_id: &str) -> Fail {
+    Fail::not_found(format!("channel `{channel_id}` does not exist"))
 }
