@@ -78,22 +78,29 @@ async fn run_script(script: &str, http_url: String, ws_url: String, passed: &str
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python").join(script);
     let cwd = std::env::temp_dir().join(format!("moobius-test-{}-python", std::process::id()));
     std::fs::create_dir_all(&cwd).expect("a working directory for the script");
-    let child = std::process::Command::new(&python)
+    let mut command = std::process::Command::new(&python);
+    command
         .arg(&path)
         .current_dir(&cwd)
         .env("MOOBIUS_HTTP", http_url)
         .env("MOOBIUS_WS", ws_url)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-    // The scripts have their own 60 s limit; this one only guards against a hung interpreter.
+        .stderr(Stdio::piped());
+    // Its own process group, so a timeout kills whatever the SDK started too (the pipes then
+    // close, and the waiting task ends: a blocking task that never ends would hold the test's
+    // runtime open for ever).
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let child = command.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    let group = format!("-{}", child.id());
+    // The scripts end themselves within 70 s (harness.py); this only guards against worse.
     let waiting = actix_web::rt::task::spawn_blocking(move || child.wait_with_output());
-    let output = tokio::time::timeout(std::time::Duration::from_secs(120), waiting)
-        .await
-        .unwrap_or_else(|_| panic!("{script} finished within 120 s"))
-        .expect("the waiting task")
-        .expect("the script's output");
+    let output = match tokio::time::timeout(std::time::Duration::from_secs(120), waiting).await {
+        Ok(output) => output.expect("the waiting task").expect("the script's output"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            panic!("{script} gave no verdict within 120 s and was killed");
+        }
+    };
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

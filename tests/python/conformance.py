@@ -18,21 +18,7 @@ import sys
 import tempfile
 import warnings
 
-import websockets
-
-# moobius 1.8.0 passes `ssl=<context>` to websockets.connect for every URL, which the websockets
-# library refuses for a plain ws:// URL. The local platform speaks plain ws://, so this wrapper
-# drops the `ssl` argument for ws:// URLs only (wss:// is untouched).
-_original_connect = websockets.connect
-
-
-def _connect_without_ssl_for_plain_ws(uri, *args, **kwargs):
-    if str(uri).startswith("ws://"):
-        kwargs.pop("ssl", None)
-    return _original_connect(uri, *args, **kwargs)
-
-
-websockets.connect = _connect_without_ssl_for_plain_ws
+from harness import Mismatch, run  # noqa: E402  (before moobius: it patches websockets)
 
 from loguru import logger  # noqa: E402
 
@@ -48,10 +34,6 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 HTTP = os.environ["MOOBIUS_HTTP"]
 WS = os.environ["MOOBIUS_WS"]
 TIMEOUT = 10
-
-
-class Mismatch(Exception):
-    pass
 
 
 def check(condition, what):
@@ -306,12 +288,4 @@ async def account_flows():
 
 
 if __name__ == "__main__":
-    try:
-        asyncio.run(asyncio.wait_for(main(), 60))
-    except Mismatch as mismatch:
-        print(f"MISMATCH: {mismatch}", file=sys.stderr)
-        sys.exit(1)
-    except Exception as error:  # anything else is a failure too, with its type
-        print(f"FAILED: {type(error).__name__}: {error}", file=sys.stderr)
-        sys.exit(1)
-    sys.exit(0)
+    run(main, 60)

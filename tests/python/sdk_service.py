@@ -23,21 +23,7 @@ import json
 import os
 import sys
 
-import websockets
-
-# As in conformance.py: moobius 1.8.0 passes `ssl=<context>` to websockets.connect for every URL,
-# which the websockets library refuses for a plain ws:// URL. The local platform speaks plain ws://,
-# so this wrapper drops the `ssl` argument for ws:// URLs only (wss:// is untouched).
-_original_connect = websockets.connect
-
-
-def _connect_without_ssl_for_plain_ws(uri, *args, **kwargs):
-    if str(uri).startswith("ws://"):
-        kwargs.pop("ssl", None)
-    return _original_connect(uri, *args, **kwargs)
-
-
-websockets.connect = _connect_without_ssl_for_plain_ws
+from harness import Mismatch, run  # noqa: E402  (before moobius: it patches websockets)
 
 from loguru import logger  # noqa: E402
 
@@ -114,10 +100,6 @@ class DemoService(Moobius):
         name = BUTTON.button_text if action.button_id == BUTTON.button_id else action.button_id
         await self.send_message(f"You pressed {name!r}.", action.channel_id, self.agent.character_id,
                                 [action.sender])
-
-
-class Mismatch(Exception):
-    pass
 
 
 def check(condition, what):
@@ -268,20 +250,4 @@ async def drive(service, running, owner, channel_id):
 
 
 if __name__ == "__main__":
-    code = 0
-    try:
-        asyncio.run(asyncio.wait_for(main(), OVERALL))
-    except Mismatch as mismatch:
-        print(f"MISMATCH: {mismatch}", file=sys.stderr)
-        code = 1
-    except asyncio.TimeoutError:
-        print(f"FAILED: the run took longer than {OVERALL} s", file=sys.stderr)
-        code = 1
-    except Exception as error:  # anything else is a failure too, with its type
-        print(f"FAILED: {type(error).__name__}: {error}", file=sys.stderr)
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Leave without waiting on any thread the SDK may still hold (its scheduler, its queue's
-    # feeder): the verdict is in, and the run must never hang on the way out.
-    os._exit(code)
+    run(main, OVERALL)
