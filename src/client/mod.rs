@@ -45,6 +45,7 @@ mod error;
 mod event;
 pub(crate) mod handler;
 mod heartbeat;
+mod in_flight;
 mod queue;
 mod runtime;
 mod state;

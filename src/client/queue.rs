@@ -4,11 +4,12 @@
 
 use super::event::{ClientEvent, Refusal};
 use super::handler::Dispatch;
+use super::in_flight::{InFlight, Keyed};
 use super::state::Shared;
 use actix::prelude::*;
 use awc::ws;
 use bytestring::ByteString;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -34,6 +35,12 @@ struct Entry {
     text: ByteString,
     sent_at: Option<Instant>,
     notify: Option<oneshot::Sender<Acked>>,
+}
+
+impl Keyed for Entry {
+    fn request_id(&self) -> &str {
+        &self.request_id
+    }
 }
 
 /// Accept one frame (its capacity slot is already taken by the caller).
@@ -81,11 +88,8 @@ pub(crate) struct Outbound {
     dispatch: Dispatch,
     /// Accepted, not yet written on the current connection (all newer than `in_flight`).
     waiting: VecDeque<Entry>,
-    /// Written, awaiting a receipt, by acceptance order.
-    in_flight: BTreeMap<u64, Entry>,
-    /// request id → key in `in_flight`.
-    index: HashMap<String, u64>,
-    next_key: u64,
+    /// Written, awaiting a receipt, in acceptance order.
+    in_flight: InFlight<Entry>,
     link: Option<(Writer, u64)>,
     drain_waiters: Vec<oneshot::Sender<()>>,
 }
@@ -96,9 +100,7 @@ impl Outbound {
             shared,
             dispatch,
             waiting: VecDeque::new(),
-            in_flight: BTreeMap::new(),
-            index: HashMap::new(),
-            next_key: 0,
+            in_flight: InFlight::new(),
             link: None,
             drain_waiters: Vec::new(),
         }
@@ -112,10 +114,7 @@ impl Outbound {
             return Err(entry);
         }
         entry.sent_at = Some(Instant::now());
-        let key = self.next_key;
-        self.next_key += 1;
-        self.index.insert(entry.request_id.clone(), key);
-        self.in_flight.insert(key, entry);
+        self.in_flight.push(entry);
         Ok(())
     }
 
@@ -161,13 +160,18 @@ impl Handler<Online> for Outbound {
         // First the unacknowledged frames, in their original order with their original ids.
         let mut resent = 0u64;
         let now = Instant::now();
-        for entry in self.in_flight.values_mut() {
+        let mut gone = false;
+        for entry in self.in_flight.iter_mut() {
             if writer.send(ws::Message::Text(entry.text.clone())).is_err() {
-                self.publish();
-                return; // That connection is already gone; the next Online resends.
+                gone = true;
+                break;
             }
             entry.sent_at = Some(now);
             resent += 1;
+        }
+        if gone {
+            self.publish();
+            return; // That connection is already gone; the next Online resends.
         }
         self.shared.resent.fetch_add(resent, Ordering::AcqRel);
         if resent > 0 {
@@ -200,8 +204,7 @@ impl Handler<Settle> for Outbound {
 
     fn handle(&mut self, msg: Settle, _ctx: &mut Context<Self>) {
         // An id we do not hold: a second receipt for a resent frame, or not ours. Nothing to do.
-        let Some(key) = self.index.remove(&msg.request_id) else { return };
-        let Some(entry) = self.in_flight.remove(&key) else { return };
+        let Some(entry) = self.in_flight.remove(&msg.request_id) else { return };
         self.shared.release(1);
         if msg.status {
             self.shared.acknowledged.fetch_add(1, Ordering::AcqRel);

@@ -12,6 +12,7 @@ mod event;
 mod frame;
 mod ids;
 mod message;
+mod receipt;
 mod secret;
 mod types;
 mod update;
@@ -22,6 +23,7 @@ pub use event::{ErrorEvent, Event, Incoming, Receipt, ReceiptKind, ResumeGap, Un
 pub use frame::{AUTH_ORIGIN, BuildError, ClickedMessage, Frame, Request, Resume, UpdatePayload, now_millis};
 pub use ids::{ChannelId, CharacterId, GroupId, MessageId, ServiceId};
 pub use message::{MessageBody, MessageContent};
+pub(crate) use receipt::accepted_receipt;
 pub use secret::Secret;
 pub use types::{
     BottomButton, Button, CanvasItem, ChannelInfo, Character, ClickArgument, Context, Dialog, InputComponent,

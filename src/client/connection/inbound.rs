@@ -6,7 +6,7 @@ use super::Connection;
 use crate::client::error::{ClientError, ClientErrorKind};
 use crate::client::event::ClientEvent;
 use crate::client::queue::Settle;
-use crate::protocol::{Event, Incoming, Receipt};
+use crate::protocol::{Event, Incoming, Receipt, accepted_receipt};
 use actix::prelude::*;
 use bytes::BytesMut;
 use std::sync::atomic::Ordering;
@@ -17,6 +17,18 @@ impl Connection {
             self.malformed("text frame is not valid UTF-8".to_owned());
             return;
         };
+        // Most of what a sending service receives: an accepted receipt, settled from its id alone.
+        if let Some(request_id) = accepted_receipt(text)
+            && self.login_id.as_deref() != Some(&*request_id)
+        {
+            self.queue.do_send(Settle {
+                request_id: request_id.into_owned(),
+                status: true,
+                origin_type: None,
+                reason: None,
+            });
+            return;
+        }
         let incoming = match Incoming::decode(text) {
             Ok(incoming) => incoming,
             Err(error) => {
