@@ -112,6 +112,7 @@ impl Outbound {
             return Err(entry);
         }
         entry.sent_at = Some(Instant::now());
+        self.shared.sent.fetch_add(1, Ordering::Relaxed);
         let key = self.next_key;
         self.next_key += 1;
         self.index.insert(entry.request_id.clone(), key);

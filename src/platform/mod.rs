@@ -39,6 +39,7 @@
 //! reads the last code sent.
 
 mod config;
+mod counters;
 mod error;
 mod http;
 mod hub;
