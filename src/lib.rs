@@ -62,6 +62,8 @@ pub mod config;
 pub mod http;
 #[cfg(feature = "logging")]
 pub mod logging;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod protocol;
 mod report;
 pub mod service;

@@ -2,6 +2,7 @@
 //! arrays indexed by small enums: one relaxed increment per event, no lock, no allocation, no
 //! string formatting. The counts are always kept (they cost next to nothing); `moobius::metrics`
 //! exports them in the Prometheus text format when that feature is on.
+#![cfg_attr(not(feature = "metrics"), allow(dead_code))]
 
 use super::error::ClientErrorKind;
 use super::event::{ClientEvent, Lifecycle};

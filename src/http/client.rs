@@ -101,6 +101,14 @@ impl fmt::Debug for SharedHttp {
     }
 }
 
+#[cfg(feature = "metrics")]
+impl Shared {
+    /// Calls made, and those of them that failed (for the metrics).
+    pub(crate) fn call_counts(&self) -> (u64, u64) {
+        (self.calls.load(Ordering::Relaxed), self.failures.load(Ordering::Relaxed))
+    }
+}
+
 impl fmt::Debug for Shared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpClient")

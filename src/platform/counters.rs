@@ -135,6 +135,28 @@ impl PlatformCounters {
     }
 }
 
+/// Registers `GET /metrics` (feature `metrics`): the counts above and the sizes of
+/// [`PlatformStats`](super::PlatformStats), in the Prometheus text format.
+#[cfg(feature = "metrics")]
+pub(crate) fn routes(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.route("/metrics", actix_web::web::get().to(scrape));
+}
+
+/// Without the feature there is no `/metrics`.
+#[cfg(not(feature = "metrics"))]
+pub(crate) fn routes(_: &mut actix_web::web::ServiceConfig) {}
+
+#[cfg(feature = "metrics")]
+async fn scrape(shared: actix_web::web::Data<super::server::Shared>) -> actix_web::HttpResponse {
+    let (counters, stats) = {
+        let hub = shared.hub();
+        (hub.counters(), hub.stats())
+    };
+    actix_web::HttpResponse::Ok()
+        .content_type(crate::metrics::CONTENT_TYPE)
+        .body(crate::metrics::platform_text(counters, stats))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,7 +39,7 @@
 //! reads the last code sent.
 
 mod config;
-mod counters;
+pub(crate) mod counters;
 mod error;
 mod http;
 mod hub;
