@@ -215,7 +215,7 @@ impl ClientStats {
 mod tests {
     use super::*;
     use crate::client::ClientError;
-    use crate::protocol::{Incoming, ResumeGap};
+    use crate::protocol::{Incoming, MessageBody, MessageContent, ResumeGap};
 
     #[test]
     fn disconnect_reasons_fall_into_their_classes() {
@@ -258,13 +258,22 @@ mod tests {
     #[test]
     fn events_gaps_and_errors_are_counted_by_type() {
         let stats = ClientStats::default();
-        let text = r#"{"type":"update","seq":1,"body":{"subtype":"x","channel_id":"c","recipients":"g","content":{}}}"#;
-        stats.observe(&ClientEvent::Platform(Incoming::decode(text).unwrap()));
+        let body = MessageBody {
+            channel_id: "c".into(),
+            content: MessageContent::text("hi"),
+            recipients: Some("g".into()),
+            sender: Some("u".into()),
+            message_id: None,
+            timestamp: None,
+            context: None,
+        };
+        stats.observe(&ClientEvent::Platform(Incoming { seq: Some(1), event: Event::MessageUp(body) }));
         stats.observe(&ClientEvent::ResumeGap(ResumeGap { from_seq: 3, to_seq: 5 }));
         stats.observe(&ClientEvent::Error(ClientError::new(ClientErrorKind::Malformed {
             detail: "x".into(),
         })));
-        assert_eq!(ClientStats::get(&stats.events, EventType::Update as usize), 1);
+        assert_eq!(ClientStats::get(&stats.events, EventType::MessageUp as usize), 1);
+        assert_eq!(ClientStats::get(&stats.events, EventType::Update as usize), 0);
         assert_eq!(stats.resume_gaps.load(Ordering::Relaxed), 1);
         assert_eq!(stats.resume_gap_events.load(Ordering::Relaxed), 3);
         assert_eq!(ClientStats::get(&stats.errors, ErrorClass::Malformed as usize), 1);

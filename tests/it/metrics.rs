@@ -32,7 +32,11 @@ async fn scrape_until(base: &str, what: &str, condition: impl Fn(&Metrics) -> bo
         if condition(&scraped) {
             return scraped;
         }
-        assert!(tokio::time::Instant::now() < deadline, "no {what} within {WAIT:?}; last scrape:\n{}", scraped.0);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {what} within {WAIT:?}; last scrape:\n{}",
+            scraped.0
+        );
         tick.tick().await;
     }
 }
@@ -73,7 +77,10 @@ async fn metrics_follow_messages_a_sever_and_a_failing_actor() {
     })
     .await;
     let svc_label = [("service", svc)];
-    assert_eq!(m.value("moobius_events_received_total", &[("service", svc), ("type", "message_up")]), N as f64);
+    assert_eq!(
+        m.value("moobius_events_received_total", &[("service", svc), ("type", "message_up")]),
+        N as f64
+    );
     assert_eq!(
         m.value("moobius_events_received_total", &[("service", &alice_id), ("type", "message_down")]),
         N as f64
@@ -91,7 +98,10 @@ async fn metrics_follow_messages_a_sever_and_a_failing_actor() {
     assert_eq!(m.value("moobius_channel_actors", &[("service", svc), ("state", "running")]), 1.0);
     assert!(m.value("moobius_http_calls_total", &svc_label) > 0.0, "start-up made HTTP calls");
     assert!(m.value("moobius_group_cache_misses_total", &svc_label) >= 1.0, "the first reply made a group");
-    assert!(m.value("moobius_group_cache_hits_total", &svc_label) >= (N - 1) as f64, "later replies hit the cache");
+    assert!(
+        m.value("moobius_group_cache_hits_total", &svc_label) >= (N - 1) as f64,
+        "later replies hit the cache"
+    );
 
     // The platform counted the same traffic.
     let pm = scrape(&platform.http_url()).await;
@@ -106,7 +116,8 @@ async fn metrics_follow_messages_a_sever_and_a_failing_actor() {
     let m = scrape_until(&base, "the service's reconnect", |m| {
         m.sum("moobius_reconnects_total", &svc_label) == 1.0
             && m.sum("moobius_reconnects_total", &[("service", &alice_id)]) == 1.0
-            && m.get("moobius_connection_state", &[("service", &alice_id), ("state", "connected")]) == Some(1.0)
+            && m.get("moobius_connection_state", &[("service", &alice_id), ("state", "connected")])
+                == Some(1.0)
             && m.get("moobius_connection_state", &[("service", svc), ("state", "connected")]) == Some(1.0)
     })
     .await;

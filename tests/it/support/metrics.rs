@@ -38,7 +38,7 @@ impl Metrics {
     }
 
     /// Every sample `name` with all of `labels`, with its labels.
-    pub fn all(&self, name: &str, labels: &[(&str, &str)]) -> Vec<(Vec<(String, String)>, f64)> {
+    pub fn all(&self, name: &str, labels: &[(&str, &str)]) -> Vec<(Labels, f64)> {
         self.0
             .lines()
             .filter(|line| !line.starts_with('#'))
@@ -56,8 +56,11 @@ impl Metrics {
     }
 }
 
+/// A sample's labels, in order.
+pub type Labels = Vec<(String, String)>;
+
 /// `name{k="v",...} value` (or `name value`) as its parts.
-fn parse_sample(line: &str) -> Option<(String, Vec<(String, String)>, f64)> {
+fn parse_sample(line: &str) -> Option<(String, Labels, f64)> {
     let (head, value) = line.rsplit_once(' ')?;
     let value: f64 = value.parse().ok()?;
     let Some((name, rest)) = head.split_once('{') else { return Some((head.to_owned(), Vec::new(), value)) };
