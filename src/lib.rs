@@ -48,6 +48,11 @@
 //!   recording), `platform::transcript` (conversations as normalised JSON lines) and
 //!   `platform::replay` (a transcript's users played against a live service, turn by turn).
 //! - `logging` (feature `logging`, on by default): the reference SDK's `log_config` applied.
+//! - `metrics` (feature `metrics`, on by default): Prometheus metrics and health. One
+//!   `metrics::Metrics` handle per process reads, at scrape time, the counters the runtimes,
+//!   services and HTTP clients keep anyway (plain atomics); [`service::Wand`]'s `serve_metrics`
+//!   serves `/metrics`, `/healthz` and `/readyz` on an address the program chooses, and the local
+//!   platform serves its own `/metrics`.
 //! - [`report`]: an error with its causes, each printed once.
 //!
 //! Each boundary has one error type with a `#[non_exhaustive]` kind. Its `Display` is a whole
@@ -62,6 +67,8 @@ pub mod config;
 pub mod http;
 #[cfg(feature = "logging")]
 pub mod logging;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod protocol;
 mod report;
 pub mod service;

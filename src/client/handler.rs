@@ -3,6 +3,7 @@
 
 use super::event::ClientEvent;
 use super::runtime::Client;
+use super::state::Shared;
 use actix::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -109,18 +110,29 @@ impl HandlerSpec {
     }
 }
 
-/// Fans one event out to every handler.
+/// Fans one event out to every handler, counting it first (for the metrics) when it has the
+/// runtime's shared state.
 #[derive(Clone)]
 pub(crate) struct Dispatch {
     handlers: Arc<[Recipient<Delivery>]>,
+    shared: Option<Arc<Shared>>,
 }
 
 impl Dispatch {
+    #[cfg(test)]
     pub(crate) fn new(handlers: Vec<Recipient<Delivery>>) -> Self {
-        Self { handlers: handlers.into() }
+        Self { handlers: handlers.into(), shared: None }
+    }
+
+    /// A dispatch that counts every event in `shared`'s stats before fanning it out.
+    pub(crate) fn observed(handlers: Vec<Recipient<Delivery>>, shared: Arc<Shared>) -> Self {
+        Self { handlers: handlers.into(), shared: Some(shared) }
     }
 
     pub(crate) fn emit(&self, event: ClientEvent) {
+        if let Some(shared) = &self.shared {
+            shared.stats.observe(&event);
+        }
         if self.handlers.is_empty() {
             return;
         }

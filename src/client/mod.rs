@@ -49,6 +49,7 @@ mod in_flight;
 mod queue;
 mod runtime;
 mod state;
+pub(crate) mod stats;
 mod token;
 
 pub use config::{
@@ -62,5 +63,7 @@ pub use event::{ClientEvent, Lifecycle, Refusal};
 pub use handler::{Delivery, EventHandler, HandlerError, HandlerResult, HandlerSpec};
 pub(crate) use queue::Acked;
 pub use runtime::{Client, Runtime, ShutdownReport};
+#[cfg(feature = "metrics")]
+pub(crate) use state::Shared as RuntimeShared;
 pub use state::{ConnectionState, Counters};
 pub use token::{SharedToken, TokenProvider};

@@ -114,6 +114,7 @@ impl Outbound {
             return Err(entry);
         }
         entry.sent_at = Some(Instant::now());
+        self.shared.sent.fetch_add(1, Ordering::Relaxed);
         self.in_flight.push(entry);
         Ok(())
     }

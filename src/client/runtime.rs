@@ -104,6 +104,12 @@ impl Client {
         self.shared.last_seq()
     }
 
+    /// The state shared by the runtime's actors (counters, stats), for the metrics.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// Why the runtime stopped by itself (e.g. too many refused logins), if it did.
     pub fn fatal_error(&self) -> Option<String> {
         self.shared.fatal()
@@ -171,7 +177,8 @@ impl Runtime {
         let shared = Arc::new(Shared::new(config.queue_capacity));
         let queue_ctx = Context::<Outbound>::new();
         let client = Client { queue: queue_ctx.address(), shared: Arc::clone(&shared) };
-        let dispatch = Dispatch::new(handlers.into_iter().map(|spec| spec.start(client.clone())).collect());
+        let handlers = handlers.into_iter().map(|spec| spec.start(client.clone())).collect();
+        let dispatch = Dispatch::observed(handlers, Arc::clone(&shared));
         queue_ctx.run(Outbound::new(Arc::clone(&shared), dispatch.clone()));
         let connection = {
             let (config, shared, queue) = (Arc::clone(&config), Arc::clone(&shared), client.queue.clone());

@@ -35,6 +35,8 @@ pub struct Counters {
     pub queued: usize,
     /// Frames sent and awaiting their receipt.
     pub in_flight: usize,
+    /// Frames written for the first time (resends are counted in `resent`, not here).
+    pub sent: u64,
     /// Receipts with `status: true`.
     pub acknowledged: u64,
     /// Frames sent again after a reconnect (each resend counts).
@@ -75,10 +77,13 @@ pub(crate) struct Shared {
     fatal: Mutex<Option<String>>,
     pub(crate) queued: AtomicUsize,
     pub(crate) in_flight: AtomicUsize,
+    pub(crate) sent: AtomicU64,
     pub(crate) acknowledged: AtomicU64,
     pub(crate) resent: AtomicU64,
     pub(crate) refused: AtomicU64,
     pub(crate) duplicates: AtomicU64,
+    /// Connects, disconnects and inbound events by type, for the metrics.
+    pub(crate) stats: super::stats::ClientStats,
 }
 
 impl Shared {
@@ -97,10 +102,12 @@ impl Shared {
             fatal: Mutex::new(None),
             queued: AtomicUsize::new(0),
             in_flight: AtomicUsize::new(0),
+            sent: AtomicU64::new(0),
             acknowledged: AtomicU64::new(0),
             resent: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             duplicates: AtomicU64::new(0),
+            stats: super::stats::ClientStats::default(),
         }
     }
 
@@ -165,6 +172,12 @@ impl Shared {
         }
     }
 
+    /// The queue's capacity (frames waiting plus in flight).
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// Takes one slot of the queue's capacity, or says why not.
     pub(crate) fn admit(&self) -> Result<(), super::ClientErrorKind> {
         if !self.accepting.load(Ordering::Acquire) {
@@ -207,6 +220,7 @@ impl Shared {
         Counters {
             queued: self.queued.load(Ordering::Acquire),
             in_flight: self.in_flight.load(Ordering::Acquire),
+            sent: self.sent.load(Ordering::Acquire),
             acknowledged: self.acknowledged.load(Ordering::Acquire),
             resent: self.resent.load(Ordering::Acquire),
             refused: self.refused.load(Ordering::Acquire),

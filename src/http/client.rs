@@ -76,6 +76,8 @@ pub(crate) struct Shared {
     pub(super) files: FileCache,
     pub(super) max_download: usize,
     calls: AtomicU64,
+    /// Calls that ended in an error (transport, timeout, refusal, unexpected answer).
+    failures: AtomicU64,
 }
 
 /// An [`HttpClient`]'s session in a form that can cross threads (`Send + Sync`): make a client
@@ -96,6 +98,14 @@ impl SharedHttp {
 impl fmt::Debug for SharedHttp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("SharedHttp").field(&self.shared).finish()
+    }
+}
+
+#[cfg(feature = "metrics")]
+impl Shared {
+    /// Calls made, and those of them that failed (for the metrics).
+    pub(crate) fn call_counts(&self) -> (u64, u64) {
+        (self.calls.load(Ordering::Relaxed), self.failures.load(Ordering::Relaxed))
     }
 }
 
@@ -188,6 +198,7 @@ impl HttpClientBuilder {
             files: FileCache::default(),
             max_download: self.max_download,
             calls: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
         });
         Ok(SharedHttp { shared }.client())
     }
@@ -269,6 +280,20 @@ impl HttpClient {
     /// How many HTTP calls this client (and its clones and shares) has made, answered or not.
     pub fn calls(&self) -> u64 {
         self.shared.calls.load(Ordering::Relaxed)
+    }
+
+    /// How many of those calls ended in an error (transport, timeout, a refusal, an unexpected
+    /// answer).
+    pub fn failed_calls(&self) -> u64 {
+        self.shared.failures.load(Ordering::Relaxed)
+    }
+
+    /// Counts `result` as a failed call when it is an error, and hands it back.
+    fn counted<T>(&self, result: Result<T, HttpError>) -> Result<T, HttpError> {
+        if result.is_err() {
+            self.shared.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        result
     }
 
     // The plumbing every call of the API families goes through.
@@ -417,9 +442,9 @@ impl HttpClient {
             })?;
             Ok::<_, HttpError>(RawAnswer { status, content_length, body })
         };
-        let answer = tokio::time::timeout(timeout, exchange).await.map_err(|_| {
-            HttpError::new(HttpErrorKind::Timeout { call: call.to_string(), after: timeout })
-        })??;
+        let answer = self.counted(tokio::time::timeout(timeout, exchange).await.unwrap_or_else(|_| {
+            Err(HttpError::new(HttpErrorKind::Timeout { call: call.to_string(), after: timeout }))
+        }))?;
         log::debug!("http {call}: {}", answer.status);
         Ok(answer)
     }
@@ -450,10 +475,11 @@ impl HttpClient {
             })?;
             Ok::<_, HttpError>((status, bytes))
         };
-        let (status, bytes) = tokio::time::timeout(timeout, exchange).await.map_err(|_| {
-            HttpError::new(HttpErrorKind::Timeout { call: call.to_string(), after: timeout })
-        })??;
-        let result = decode(call, status, &bytes, auth, expected);
+        let (status, bytes) =
+            self.counted(tokio::time::timeout(timeout, exchange).await.unwrap_or_else(|_| {
+                Err(HttpError::new(HttpErrorKind::Timeout { call: call.to_string(), after: timeout }))
+            }))?;
+        let result = self.counted(decode(call, status, &bytes, auth, expected));
         match &result {
             Ok(_) => log::debug!("http {call}: {status}"),
             Err(error) => log::debug!("{error}"),

@@ -3,7 +3,9 @@
 
 use super::{HttpClient, HttpError};
 use crate::protocol::{ChannelId, CharacterId, GroupId};
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::OnceCell;
 
@@ -26,6 +28,19 @@ pub(crate) struct GroupCache {
     /// Channel groups (user mode's recipients), by channel and then by member list.
     by_channel_members: Mutex<HashMap<ChannelId, ByMembers>>,
     by_id: Mutex<HashMap<GroupId, Entry<Arc<[CharacterId]>>>>,
+    /// Lookups answered without a call of their own (cached, or filled by a concurrent caller).
+    pub(crate) hits: AtomicU64,
+    /// Lookups that made the HTTP call.
+    pub(crate) misses: AtomicU64,
+}
+
+/// Counts one lookup as a hit or a miss once it is answered (a failed lookup is neither).
+fn tally<T, E>(cache: &GroupCache, called: &Cell<bool>, result: Result<T, E>) -> Result<T, E> {
+    if result.is_ok() {
+        let counter = if called.get() { &cache.misses } else { &cache.hits };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+    result
 }
 
 impl GroupCache {
@@ -58,6 +73,11 @@ impl GroupCache {
         let cell = self.members_cell(group_id);
         // Already known (or being looked up): the platform's answer is the same list.
         let _ = cell.set(characters.into());
+    }
+
+    /// Lookups answered from the cache, and lookups that made the HTTP call.
+    pub(crate) fn hits_and_misses(&self) -> (u64, u64) {
+        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
     }
 
     /// How many lists and group ids are cached.
@@ -99,14 +119,16 @@ impl HttpClient {
     pub async fn create_group(&self, characters: &[CharacterId]) -> Result<GroupId, HttpError> {
         let groups = &self.shared.groups;
         let cell = groups.id_cell(characters);
+        let called = Cell::new(false);
         let group_id = cell
             .get_or_try_init(|| async {
+                called.set(true);
                 let group_id = self.create_group_uncached(characters).await?;
                 groups.remember_members(&group_id, characters);
                 Ok::<_, HttpError>(group_id)
             })
-            .await?;
-        Ok(group_id.clone())
+            .await;
+        Ok(tally(groups, &called, group_id)?.clone())
     }
 
     /// The character ids in a group (as `recipients` of an event names it), looked up with
@@ -126,18 +148,23 @@ impl HttpClient {
     /// ```
     pub async fn group_members(&self, group_id: &str) -> Result<Arc<[CharacterId]>, HttpError> {
         let cell = self.shared.groups.members_cell(group_id);
+        let called = Cell::new(false);
         let members = cell
             .get_or_try_init(|| async {
+                called.set(true);
                 self.group_members_uncached(group_id).await.map(Arc::<[CharacterId]>::from)
             })
-            .await?;
-        Ok(Arc::clone(members))
+            .await;
+        Ok(Arc::clone(tally(&self.shared.groups, &called, members)?))
     }
 
     /// The character ids of `group_id` when they are cached already (no call, no wait).
     pub fn cached_group_members(&self, group_id: &str) -> Option<Arc<[CharacterId]>> {
-        let map = self.shared.groups.by_id.lock().unwrap_or_else(PoisonError::into_inner);
-        map.get(group_id)?.get().cloned()
+        let groups = &self.shared.groups;
+        let map = groups.by_id.lock().unwrap_or_else(PoisonError::into_inner);
+        let members = map.get(group_id)?.get().cloned()?;
+        groups.hits.fetch_add(1, Ordering::Relaxed);
+        Some(members)
     }
 
     /// The group id for this list of character ids in a channel, as a user-mode client names the
@@ -161,14 +188,16 @@ impl HttpClient {
     ) -> Result<GroupId, HttpError> {
         let groups = &self.shared.groups;
         let cell = groups.channel_id_cell(channel_id, characters);
+        let called = Cell::new(false);
         let group_id = cell
             .get_or_try_init(|| async {
+                called.set(true);
                 let group_id = self.create_user_group(channel_id, CHANNEL_GROUP_NAME, characters).await?;
                 groups.remember_members(&group_id, characters);
                 Ok::<_, HttpError>(group_id)
             })
-            .await?;
-        Ok(group_id.clone())
+            .await;
+        Ok(tally(groups, &called, group_id)?.clone())
     }
 
     /// The character ids in a channel group, looked up with `GET /user/group` (what the reference
@@ -192,12 +221,30 @@ impl HttpClient {
         user_id: &str,
     ) -> Result<Arc<[CharacterId]>, HttpError> {
         let cell = self.shared.groups.members_cell(group_id);
+        let called = Cell::new(false);
         let members = cell
             .get_or_try_init(|| async {
+                called.set(true);
                 self.user_group_members(group_id, channel_id, user_id).await.map(Arc::<[CharacterId]>::from)
             })
-            .await?;
-        Ok(Arc::clone(members))
+            .await;
+        Ok(Arc::clone(tally(&self.shared.groups, &called, members)?))
+    }
+
+    /// How many group lookups this client answered from its cache (no HTTP call), and how many
+    /// made the call.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn demo(client: moobius::http::HttpClient) -> Result<(), moobius::http::HttpError> {
+    /// let audience = vec!["user-1".into()];
+    /// client.create_group(&audience).await?;
+    /// client.create_group(&audience).await?;
+    /// assert_eq!(client.group_cache_hits_and_misses(), (1, 1));
+    /// # Ok(()) }
+    /// ```
+    pub fn group_cache_hits_and_misses(&self) -> (u64, u64) {
+        self.shared.groups.hits_and_misses()
     }
 
     /// How many member lists and group ids this client has cached.

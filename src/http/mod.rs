@@ -41,6 +41,8 @@ mod types;
 mod upload;
 
 pub use accounts::ConfirmationCode;
+#[cfg(feature = "metrics")]
+pub(crate) use client::Shared as HttpShared;
 pub use client::{
     CONNECT_TIMEOUT, DEFAULT_HTTP_URL, HttpClient, HttpClientBuilder, MAX_DOWNLOAD_BYTES, MAX_RESPONSE_BYTES,
     REQUEST_TIMEOUT, SUCCESS_CODE, SharedHttp,

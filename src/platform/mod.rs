@@ -33,12 +33,14 @@
 //! | `POST /auth/sign_up`, `/auth/resend_confirmation`, `/auth/confirm_sign_up` | an unconfirmed account and its emailed code; a new code; the confirmation |
 //! | `POST /auth/forgot_password`, `/auth/confirm_reset_password` | a reset code; the new password with it (every session ends) |
 //! | `POST /auth/sign_out`, `/auth/delete_account` | the bearer's session ends; the account goes (with its password) |
+//! | `GET /metrics` | (feature `metrics`) the platform's metrics in the Prometheus text format: connections, frames by type, refusals by class, replay buffer sizes, slow consumers cut (see `docs/metrics.md`) |
 //!
 //! Codes are "emailed" by logging them in dev mode ([`PlatformConfig::dev_mode`], the default),
 //! which also accepts the fixed [`DEFAULT_DEV_CODE`] (`000000`); [`PlatformHandle::last_code`]
 //! reads the last code sent.
 
 mod config;
+pub(crate) mod counters;
 mod error;
 mod http;
 mod hub;

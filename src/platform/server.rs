@@ -189,6 +189,7 @@ fn launch(shared: &Arc<Shared>, listener: TcpListener) -> Result<ServerHandle, P
             .configure(|cfg| http::routes(cfg, body_limit))
             .route("/ws", web::get().to(ws::upgrade))
             .configure(studio::routes)
+            .configure(super::counters::routes)
             .default_service(web::to(http::not_found))
     })
     .workers(workers)

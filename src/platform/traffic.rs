@@ -1,7 +1,8 @@
 //! What each connection was sent and refused, recorded by the platform so tests assert on real
 //! traffic rather than on what a client believes it received.
 
-use crate::protocol::Incoming;
+use super::counters::PlatformCounters;
+use crate::protocol::{Frame, Incoming};
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -113,6 +114,7 @@ pub(crate) struct TrafficLogs {
     per_connection: usize,
     bytes: Arc<AtomicUsize>,
     total_bytes: usize,
+    counters: Arc<PlatformCounters>,
 }
 
 impl TrafficLogs {
@@ -125,7 +127,13 @@ impl TrafficLogs {
             per_connection,
             bytes: Arc::new(AtomicUsize::new(0)),
             total_bytes,
+            counters: Arc::default(),
         }
+    }
+
+    /// The counts every record bumps (connections, frames, refusals), for the metrics.
+    pub(crate) fn counters(&self) -> &Arc<PlatformCounters> {
+        &self.counters
     }
 
     /// A record for a new connection.
@@ -136,7 +144,9 @@ impl TrafficLogs {
             record: self.record,
             limit: self.per_connection,
             total_bytes: self.total_bytes,
+            counters: Arc::clone(&self.counters),
         };
+        self.counters.opened();
         self.logs.push_back(log.clone());
         log
     }
@@ -190,6 +200,7 @@ pub(crate) struct TrafficLog {
     record: bool,
     limit: usize,
     total_bytes: usize,
+    counters: Arc<PlatformCounters>,
 }
 
 impl fmt::Debug for TrafficLog {
@@ -203,7 +214,13 @@ impl TrafficLog {
         f(&mut self.inner.lock().unwrap_or_else(PoisonError::into_inner).traffic)
     }
 
+    /// A frame arrived and was decoded (counted by type; the text is the studio's to keep).
+    pub(crate) fn received(&self, frame: &Frame) {
+        self.counters.received(frame);
+    }
+
     pub(crate) fn sent(&self, text: &str) {
+        self.counters.sent();
         let mut record = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         record.traffic.sent_count += 1;
         if !self.record || record.traffic.sent.len() >= self.limit {
@@ -221,6 +238,7 @@ impl TrafficLog {
 
     pub(crate) fn refused(&self, request_id: Option<&str>, origin_type: &str, reason: &str) {
         let limit = self.limit;
+        self.counters.refused(origin_type, reason);
         self.with(|t| {
             if t.refused.len() < limit {
                 t.refused.push(RefusedFrame {
@@ -233,11 +251,15 @@ impl TrafficLog {
     }
 
     pub(crate) fn logged_in(&self, identity: &Peer) {
+        self.counters.logged_in(identity);
         self.with(|t| t.identity = Some(identity.clone()));
     }
 
     pub(crate) fn closed(&self, by_platform: Option<&str>) {
         self.with(|t| {
+            if t.open {
+                self.counters.closed(by_platform);
+            }
             t.open = false;
             if t.closed_by_platform.is_none() {
                 t.closed_by_platform = by_platform.map(str::to_owned);

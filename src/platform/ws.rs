@@ -333,6 +333,7 @@ impl Connection {
                 return Ok(None);
             }
         };
+        self.traffic.received(&request.frame);
         let origin_type = request.frame.frame_type();
         let request_id = request.request_id.as_deref();
         let verdict = match &self.identity {

@@ -88,6 +88,18 @@ pub(crate) struct Board {
     notices: broadcast::Sender<Supervision>,
 }
 
+/// What [`Board::summary`] adds up.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+pub(crate) struct BoardSummary {
+    pub(crate) running: usize,
+    pub(crate) restarting: usize,
+    pub(crate) stopped: usize,
+    pub(crate) restarts: u64,
+    pub(crate) failures: u64,
+    pub(crate) dropped: u64,
+}
+
 /// Supervision notices a slow watcher may miss before it lags.
 const NOTICE_CAPACITY: usize = 256;
 
@@ -102,6 +114,26 @@ impl Board {
 
     pub(crate) fn watch(&self) -> broadcast::Receiver<Supervision> {
         self.notices.subscribe()
+    }
+
+    /// The channel actors by state, and their restarts, failures and dropped events summed (no
+    /// per-channel figure: the metrics keep their labels bounded).
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) fn summary(&self) -> BoardSummary {
+        let statuses = self.statuses.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut summary = BoardSummary::default();
+        for status in statuses.values() {
+            match status.state {
+                ChannelState::Running => summary.running += 1,
+                ChannelState::Restarting => summary.restarting += 1,
+                ChannelState::Stopped => summary.stopped += 1,
+            }
+            summary.restarts += status.restarts;
+            summary.dropped += status.dropped;
+        }
+        // Every failure either restarted the actor or stopped it for good.
+        summary.failures = summary.restarts + summary.stopped as u64;
+        summary
     }
 
     fn update(&self, channel: &ChannelId, change: impl FnOnce(&mut ChannelStatus)) {

@@ -56,6 +56,9 @@ mod router;
 mod runner;
 mod wand;
 
+#[cfg(feature = "metrics")]
+pub(crate) use keeper::{Board, BoardSummary};
+
 pub use action::{
     ActionError, ActionErrorKind, ActionReceipt, Actions, ClickButton, ClickMenuItem, CreateAgent,
     JoinChannel, LeaveChannel, Refresh, SendAction, SendButtons, SendCanvas, SendChannelInfo, SendCharacters,

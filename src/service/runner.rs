@@ -363,6 +363,12 @@ where
         self.inner.board.status(channel_id)
     }
 
+    /// The status board of this service's channel actors, for the metrics.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn board(&self) -> Arc<Board> {
+        Arc::clone(&self.inner.board)
+    }
+
     /// What the supervisors of this service's channel actors do (restarts, stops), from now on.
     pub fn supervision(&self) -> broadcast::Receiver<Supervision> {
         self.inner.board.watch()

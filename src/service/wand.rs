@@ -39,11 +39,20 @@ pub struct Wand {
     /// the program's "ready" line) and `run_until_signal` is then caught, not the default action
     /// (which kills the process without a graceful shutdown).
     signal: Option<ShutdownSignal>,
+    /// Every service started is registered here; exported only by [`Wand::serve_metrics`].
+    #[cfg(feature = "metrics")]
+    metrics: crate::metrics::Metrics,
+    #[cfg(feature = "metrics")]
+    server: Option<crate::metrics::MetricsServer>,
 }
 
 impl std::fmt::Debug for Wand {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Wand").field("services", &self.stops.len()).finish()
+        let mut debug = f.debug_struct("Wand");
+        debug.field("services", &self.stops.len());
+        #[cfg(feature = "metrics")]
+        debug.field("metrics", &self.server.as_ref().map(crate::metrics::MetricsServer::addr));
+        debug.finish()
     }
 }
 
@@ -66,16 +75,83 @@ impl Wand {
         A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
     {
         self.signal.get_or_insert_with(ShutdownSignal::install);
+        #[cfg(feature = "metrics")]
+        let starting = self.metrics.starting();
         let running = builder.start().await?;
+        #[cfg(feature = "metrics")]
+        {
+            self.metrics.register_service(running.handle());
+            drop(starting);
+        }
         let handle = running.handle().clone();
         let id = handle.me().to_string();
         self.stops.push(Box::new(move || Box::pin(async move { (id, running.shutdown().await) })));
         Ok(handle)
     }
 
-    /// Stops every service at once, each within its runtime's deadline; reports each.
+    /// Stops every service at once, each within its runtime's deadline; reports each. The
+    /// metrics endpoint, if served, stops after them.
     pub async fn shutdown(self) -> Vec<(String, ShutdownReport)> {
-        join_all(self.stops.into_iter().map(|stop| stop())).await
+        let reports = join_all(self.stops.into_iter().map(|stop| stop())).await;
+        #[cfg(feature = "metrics")]
+        if let Some(server) = &self.server {
+            server.stop().await;
+        }
+        reports
+    }
+
+    /// The metrics of every service this wand started (feature `metrics`): read them with
+    /// [`Metrics::encode`](crate::metrics::Metrics::encode), or add the program's own through
+    /// a registry of its own before starting services
+    /// ([`Wand::with_metrics`]).
+    #[cfg(feature = "metrics")]
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
+    }
+
+    /// A wand whose services register with `metrics` (for instance one made with
+    /// [`Metrics::with_registry`](crate::metrics::Metrics::with_registry), holding the
+    /// program's own metrics too), instead of a private one.
+    #[cfg(feature = "metrics")]
+    pub fn with_metrics(metrics: crate::metrics::Metrics) -> Self {
+        Self { metrics, ..Self::default() }
+    }
+
+    /// Serves this wand's metrics over HTTP on `addr` (feature `metrics`; off until called):
+    /// `GET /metrics` in the Prometheus text format, `GET /healthz` (200 while the process
+    /// serves) and `GET /readyz` (200 once every service started is logged in, with its
+    /// channels bound; 503 with a line saying which is not, before). Returns the bound address
+    /// (port 0 picks a free one). Call it before or after starting services; a second call
+    /// moves the endpoint to the new address. It stops with [`Wand::shutdown`].
+    ///
+    /// # Errors
+    /// [`MetricsError::Bind`](crate::metrics::MetricsError::Bind) when the address cannot be
+    /// bound, [`MetricsError::Server`](crate::metrics::MetricsError::Server) when the server
+    /// does not start.
+    ///
+    /// # Examples
+    /// ```
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let mut wand = moobius::service::Wand::new();
+    /// let addr = wand.serve_metrics("127.0.0.1:0".parse().unwrap()).await?;
+    /// println!("Prometheus can scrape http://{addr}/metrics");
+    /// // wand.start(...) the services, then wand.run_until_signal().await
+    /// wand.shutdown().await;
+    /// # Ok::<(), moobius::metrics::MetricsError>(())
+    /// # }).unwrap();
+    /// ```
+    #[cfg(feature = "metrics")]
+    pub async fn serve_metrics(
+        &mut self,
+        addr: std::net::SocketAddr,
+    ) -> Result<std::net::SocketAddr, crate::metrics::MetricsError> {
+        if let Some(old) = self.server.take() {
+            old.stop().await;
+        }
+        let server = self.metrics.serve(addr).await?;
+        let bound = server.addr();
+        self.server = Some(server);
+        Ok(bound)
     }
 
     /// Waits for Ctrl-C or SIGTERM, then [`shutdown`](Wand::shutdown).

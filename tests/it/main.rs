@@ -15,6 +15,8 @@
 //!   reference SDK's files) and on a real Redis server; state that survives a restart.
 //! - [`studio`]: the studio's page in a real browser.
 //! - [`python_sdk`]: conformance with the reference Python SDK as the client.
+//! - [`metrics`]: a wand's `/metrics`, `/healthz`, `/readyz` and the platform's `/metrics`,
+//!   scraped while traffic flows.
 
 mod support;
 
@@ -22,6 +24,8 @@ mod client;
 mod config;
 mod examples;
 mod http;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod platform;
 mod protocol;
 mod python_sdk;

@@ -113,6 +113,12 @@ impl Hub {
         self.logs.snapshot()
     }
 
+    /// The counts of connections, frames and refusals, for the metrics.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) fn counters(&self) -> Arc<crate::platform::counters::PlatformCounters> {
+        Arc::clone(self.logs.counters())
+    }
+
     /// How many connections are open.
     pub(crate) fn open_connections(&self) -> usize {
         self.conns.len()

@@ -4,6 +4,7 @@
 //! synchronise.
 //!
 //! - [`http`]: plain HTTP calls (sign-in, provisioning), answers checked.
+//! - [`metrics`]: scraping a metrics endpoint and reading samples from the text format.
 //! - [`ws`]: a raw WebSocket client that sees exactly what is on the wire.
 //! - [`world`]: the usual starting point: owner, service, channel, user, group, agent.
 //! - [`browser`]: headless chromium over WebDriver, an optional part.
@@ -19,6 +20,8 @@ pub mod browser;
 pub mod client;
 pub mod fault_proxy;
 pub mod http;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod process;
 #[cfg(feature = "redis")]
 pub mod redis;
