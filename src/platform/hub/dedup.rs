@@ -18,8 +18,9 @@ pub(crate) struct DedupLimits {
     pub(crate) total: usize,
 }
 
-#[derive(Default)]
 struct Sender {
+    /// Who it is, shared with the global order's entries (no copy of the id per request).
+    peer: Arc<Peer>,
     seen: HashMap<Arc<str>, Remembered>,
     /// Oldest first: (stamp, id).
     order: VecDeque<(u64, Arc<str>)>,
@@ -31,7 +32,7 @@ pub(crate) struct RequestMemory {
     senders: HashMap<Peer, Sender>,
     /// Every entry in order of arrival: (stamp, when, sender). Entries a per-sender eviction
     /// already removed stay here until they reach the front (its length is bounded by `total`).
-    order: VecDeque<(u64, Instant, Peer)>,
+    order: VecDeque<(u64, Instant, Arc<Peer>)>,
     next_stamp: u64,
     live: usize,
 }
@@ -55,7 +56,12 @@ impl RequestMemory {
         let stamp = self.next_stamp;
         self.next_stamp += 1;
         let id: Arc<str> = request_id.into();
-        let entry = self.senders.entry(sender.clone()).or_default();
+        if !self.senders.contains_key(sender) {
+            let peer = Arc::new(sender.clone());
+            self.senders
+                .insert(sender.clone(), Sender { peer, seen: HashMap::new(), order: VecDeque::new() });
+        }
+        let entry = self.senders.get_mut(sender).expect("inserted above");
         if entry.seen.insert(id.clone(), verdict).is_none() {
             self.live += 1;
         }
@@ -66,7 +72,7 @@ impl RequestMemory {
                 self.live -= 1;
             }
         }
-        self.order.push_back((stamp, now, sender.clone()));
+        self.order.push_back((stamp, now, Arc::clone(&entry.peer)));
         while self.order.len() > self.limits.total {
             self.pop_oldest();
         }
@@ -85,7 +91,7 @@ impl RequestMemory {
     /// Drops the oldest entry of the global order, and the id it names if still remembered.
     fn pop_oldest(&mut self) {
         let Some((stamp, _, sender)) = self.order.pop_front() else { return };
-        let Some(entry) = self.senders.get_mut(&sender) else { return };
+        let Some(entry) = self.senders.get_mut(&*sender) else { return };
         if entry.order.front().is_some_and(|(s, _)| *s == stamp)
             && let Some((_, id)) = entry.order.pop_front()
         {
@@ -93,7 +99,7 @@ impl RequestMemory {
             self.live -= 1;
         }
         if entry.order.is_empty() {
-            self.senders.remove(&sender);
+            self.senders.remove(&*sender);
         }
     }
 
