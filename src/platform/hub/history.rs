@@ -7,7 +7,7 @@
 //! all of them; a member sees the messages it sent and those delivered to it.
 
 use super::{Fail, Hub};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 /// One delivered message: its body as delivered (serialized once, shared with the delivery).
@@ -43,6 +43,17 @@ pub(super) struct Delivered<'a> {
     pub(super) body: Arc<str>,
 }
 
+/// The channel's memory, made on first use (the id is copied only then, not per message).
+fn memory_of<'a>(
+    memories: &'a mut HashMap<String, ChannelMemory>,
+    channel_id: &str,
+) -> &'a mut ChannelMemory {
+    if !memories.contains_key(channel_id) {
+        memories.insert(channel_id.to_owned(), ChannelMemory::default());
+    }
+    memories.get_mut(channel_id).expect("inserted above")
+}
+
 impl Hub {
     /// Remembers a delivered message in its channel's history.
     pub(super) fn remember_message(&mut self, message: Delivered<'_>) {
@@ -50,7 +61,7 @@ impl Hub {
         if max_messages == 0 || message.body.len() > max_bytes {
             return;
         }
-        let memory = self.memories.entry(message.channel_id.to_owned()).or_default();
+        let memory = memory_of(&mut self.memories, message.channel_id);
         while memory.messages.len() >= max_messages || memory.bytes + message.body.len() > max_bytes {
             let Some(oldest) = memory.messages.pop_front() else { break };
             memory.bytes -= oldest.body.len();
@@ -70,7 +81,10 @@ impl Hub {
         if limit == 0 || !self.groups.get(group_id).is_some_and(|g| g.is_service_group()) {
             return;
         }
-        let memory = self.memories.entry(channel_id.to_owned()).or_default();
+        let memory = memory_of(&mut self.memories, channel_id);
+        if memory.temp_groups.back().is_some_and(|g| g == group_id) {
+            return; // Already the most recent: the common case, a service answering one group.
+        }
         if let Some(at) = memory.temp_groups.iter().position(|g| g == group_id) {
             let _ = memory.temp_groups.remove(at);
         }
