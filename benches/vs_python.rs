@@ -51,6 +51,7 @@ use moobius::service::{AsService, Channel, ChannelEvent, ServiceBuilder};
 use serde_json::{Value, json};
 use std::future::Future;
 use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::Path;
 use std::pin::Pin;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -61,6 +62,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 /// The environment variable that selects the child mode (a service process to weigh).
 const CHILD: &str = "VS_PYTHON_CHILD";
+/// The environment variable that selects the platform child mode.
+const PLATFORM_CHILD: &str = "VS_PYTHON_PLATFORM_CHILD";
 /// Messages (or events) in flight at most when a user floods, below the platform's per-connection
 /// buffer (1,024) so the service is never dropped as a slow reader.
 const WINDOW: u64 = 512;
@@ -541,7 +544,21 @@ fn flood(
     let (ready_tx, ready_rx) = oneshot::channel();
     let _done = helper.run(move || async move {
         let (mut sink, mut stream) = bare_login(&ws, Frame::user_login(w.user.token.as_str())).await;
-        let drain = actix_rt::spawn(async move { while let Some(Ok(_)) = stream.next().await {} });
+        // Receipts are drained; the first refusal is told (it would explain a count that stalls).
+        let drain = actix_rt::spawn(async move {
+            let mut told = false;
+            while let Some(Ok(frame)) = stream.next().await {
+                if let ws::Frame::Text(bytes) = frame
+                    && !told
+                    && let Ok(Incoming { event: Event::Receipt(receipt), .. }) =
+                        Incoming::decode(std::str::from_utf8(&bytes).unwrap())
+                    && !receipt.status
+                {
+                    eprintln!("the flooding user: a message_up was refused: {:?}", receipt.reason());
+                    told = true;
+                }
+            }
+        });
         let _ = ready_tx.send(());
         if go_rx.await.is_err() {
             return;
@@ -566,6 +583,9 @@ fn flood(
                 }
             }
         }
+        // Closing with receipts unread would reset the connection and lose frames the platform
+        // has not read yet: stay until the service counted everything.
+        let _ = tokio::time::timeout(LONG, counted.wait_for(|c| *c >= n)).await;
         drain.abort();
     });
     (go_tx, ready_rx)
@@ -877,32 +897,81 @@ async fn weigh_service(remote: &Remote, w: &World, service_id: &str, channels: &
     Weighed { rss_kib: value["rss_kib"].as_u64().unwrap(), hwm_kib: value["hwm_kib"].as_u64().unwrap() }
 }
 
-// ----- file descriptors -----
+// ----- the platform process -----
 
-fn nofile_soft() -> u64 {
-    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
-    limits
-        .lines()
-        .find(|l| l.starts_with("Max open files"))
-        .and_then(|l| l.split_whitespace().nth(3))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1024)
+/// The platform child mode: this crate's platform, configured as `benches/e2e.rs` configures it
+/// (a large per-connection buffer, no traffic or studio recording), on 127.0.0.1:0; prints the
+/// `moobius platform` command's first line and serves until killed.
+fn platform_child() -> ! {
+    actix_rt::System::new().block_on(async {
+        let config = moobius::platform::PlatformConfig::default()
+            .outbound_buffer(1 << 20)
+            .record_traffic(false)
+            .studio(false);
+        let handle = support::start_platform_with(config).await;
+        let addr = handle.addr();
+        println!("moobius platform listening on http://{addr} (websocket ws://{addr}/ws)");
+        std::future::pending::<()>().await;
+    });
+    unreachable!("the platform child waits to be killed")
 }
 
-/// Raises this process's RLIMIT_NOFILE with `prlimit`; returns the soft limit in force.
-fn raise_nofile() -> u64 {
-    let pid = std::process::id().to_string();
-    let raised = Command::new("prlimit")
-        .args(["--pid", &pid, &format!("--nofile={NOFILE}:{NOFILE}")])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !raised {
-        eprintln!(
-            "note: `prlimit --pid {pid} --nofile={NOFILE}:{NOFILE}` failed; raise `ulimit -n` to {NOFILE} for 10,000 users"
+/// The platform process (with `nofile` file descriptors), its URLs and what it is: `moobius
+/// platform` as it is with `VS_PLATFORM=moobius`, else this bench in its platform child mode.
+async fn start_platform(nofile: u64) -> (Running, String, String, &'static str) {
+    let limit = format!("--nofile={nofile}");
+    if std::env::var("VS_PLATFORM").is_ok_and(|v| v == "moobius") {
+        let (platform, http, ws) = moobius_platform_via(&["prlimit", &limit]).await;
+        return (
+            platform,
+            http,
+            ws,
+            "`moobius platform` (its defaults: 1,024-event buffer, traffic and studio recording)",
         );
     }
-    nofile_soft()
+    let exe = std::env::current_exe().expect("the bench's own path");
+    let exe = exe.to_str().expect("a UTF-8 path");
+    let mut platform =
+        Running::spawn(Path::new("prlimit"), &[&limit, exe], &[(PLATFORM_CHILD, "1".to_owned())]);
+    let mut lines = platform.lines();
+    let addr = line_after_within(&mut lines, support::WAIT, "moobius platform listening on http://").await;
+    let addr = addr.split_once(' ').map(|(a, _)| a.to_owned()).expect("an address");
+    (
+        platform,
+        format!("http://{addr}"),
+        format!("ws://{addr}/ws"),
+        "the embedded platform in a child process (as e2e.rs: 1 Mi-event buffer, no traffic or studio recording)",
+    )
+}
+
+// ----- file descriptors -----
+
+/// RLIMIT_NOFILE of this process, (soft, hard), from `/proc/self/limits`.
+fn nofile() -> (u64, u64) {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let line = limits.lines().find(|l| l.starts_with("Max open files")).unwrap_or_default();
+    let mut values = line.split_whitespace().skip(3).map(|v| v.parse().unwrap_or(u64::MAX));
+    (values.next().unwrap_or(1024), values.next().unwrap_or(1024))
+}
+
+/// Raises this process's soft RLIMIT_NOFILE with `prlimit` to [`NOFILE`], or to the hard limit
+/// when that is lower (raising the hard limit needs CAP_SYS_RESOURCE); returns the soft limit
+/// in force, which the platform child is given too.
+fn raise_nofile() -> u64 {
+    let (soft, hard) = nofile();
+    let want = NOFILE.min(hard);
+    if soft < want {
+        let pid = std::process::id().to_string();
+        let raised = Command::new("prlimit")
+            .args(["--pid", &pid, &format!("--nofile={want}:{hard}")])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !raised {
+            eprintln!("note: `prlimit --pid {pid} --nofile={want}:{hard}` failed (is util-linux installed?)");
+        }
+    }
+    nofile().0
 }
 
 // ----- the report -----
@@ -927,6 +996,9 @@ fn main() {
     if let Ok(path) = std::env::var(CHILD) {
         child(&path);
     }
+    if std::env::var_os(PLATFORM_CHILD).is_some() {
+        platform_child();
+    }
     let run_started = Instant::now();
     // `cargo bench` passes `--bench`; `cargo test --benches` runs this with tiny sizes.
     let quick = !std::env::args().any(|a| a == "--bench");
@@ -941,17 +1013,21 @@ fn main() {
     let channels = size("VS_CHANNELS", 10_000, 10).max(2);
 
     let nofile = raise_nofile();
-    // A user connection is two sockets (one a side) in this process only for loopback: one here.
-    let fits = (nofile as usize).saturating_sub(1_000);
+    // The platform holds two descriptors per connection (the accepted socket and the duplicate
+    // it keeps to cut it, src/platform/server.rs `on_connect`); this process one per user.
+    let fits = (nofile as usize).saturating_sub(1_000) / 2;
     if users > fits {
-        eprintln!("note: RLIMIT_NOFILE is {nofile}: fan-out shrunk from {users} to {fits} users");
+        eprintln!(
+            "note: RLIMIT_NOFILE is {nofile} (its hard limit; raising it needs CAP_SYS_RESOURCE) and the platform \
+             takes two descriptors per connection: fan-out shrunk from {users} to {fits} users"
+        );
         users = fits;
     }
     let idle = idle.min(users);
     let python = python();
 
     actix_rt::System::new().block_on(async move {
-        let (platform, http, ws) = moobius_platform_via(&["prlimit", &format!("--nofile={NOFILE}:{NOFILE}")]).await;
+        let (platform, http, ws, platform_kind) = start_platform(nofile).await;
         let remote = Remote::new(http, ws.clone());
         let clocks = Clocks { ticks: clock_ticks(), platform: platform.id(), helper: None };
         let w = Arc::new(support::world(&remote).await);
@@ -1031,8 +1107,9 @@ fn main() {
         // ----- the table -----
         println!();
         println!(
-            "vs_python: one `moobius platform` process (release); N = {frames} message_downs to one user, median of {rounds} rounds"
+            "vs_python: one platform process, release build: {platform_kind}"
         );
+        println!("N = {frames} message_downs to one user, median of {rounds} rounds");
         println!("| client | msgs/s | client CPU per message | platform CPU per message |");
         println!("|---|---:|---:|---:|");
         let row = |name: &str, t: &Throughput| {

@@ -88,7 +88,10 @@ pub struct Remote {
 impl Remote {
     /// The platform at these URLs (must be called inside an actix system).
     pub fn new(http: String, ws: String) -> Self {
-        Self { http, ws, client: awc::Client::builder().timeout(WAIT).finish() }
+        // Pooled connections are dropped after 2 s idle, before the platform's 5 s keep-alive
+        // closes them (awc's default of 15 s would reuse a connection the server had closed).
+        let connector = awc::Connector::new().conn_keep_alive(Duration::from_secs(2));
+        Self { http, ws, client: awc::Client::builder().connector(connector).timeout(WAIT).finish() }
     }
 }
 
