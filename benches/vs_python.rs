@@ -20,6 +20,12 @@
 //! 5. a service process (this bench re-executed in a child mode) with one connection and 1 or C
 //!    channel actors: its VmRSS/VmHWM, and RSS per idle channel actor.
 //!
+//! The platform process is this bench re-executed in a platform child mode, configured as
+//! `benches/e2e.rs` configures it (a 1 Mi-event per-connection buffer, no traffic or studio
+//! recording): `moobius platform` has no flags for these, and with its 1,024-event buffer the
+//! throughput user (starved on two busy cores) was cut as a slow reader mid-round.
+//! `VS_PLATFORM=moobius` runs `moobius platform --addr 127.0.0.1:0` as it is instead.
+//!
 //! The client runtime, bare clients and users run in this process: the user that receives the
 //! throughput and the user that floods run on a helper thread whose CPU (`/proc/self/task/<tid>`)
 //! is subtracted from the process's, so "client CPU" is the measured client's alone.
