@@ -10,46 +10,20 @@
 #[allow(unused_imports)]
 mod support;
 
+mod common;
+
 use awc::ws;
-use futures_util::{SinkExt as _, StreamExt as _};
-use moobius::client::{Client, ClientConfig, ClientEvent, HandlerSpec, Identity, Runtime};
+use common::{
+    BareService, bare_login, bare_next_text, config, down, echo_handler, env_or, next_text, percentile, up,
+    wait_connected,
+};
+use futures_util::SinkExt as _;
+use moobius::client::{HandlerSpec, Identity, Runtime};
 use moobius::platform::PlatformHandle;
-use moobius::protocol::{Event, Frame, Incoming, MessageContent, Secret};
+use moobius::protocol::Frame;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{World, world};
-use tokio::sync::mpsc;
-
-fn down(w: &World, text: String) -> Frame {
-    let content = MessageContent::text(text);
-    Frame::message_down(
-        w.service_id.clone(),
-        w.channel_id.clone(),
-        content,
-        w.user_group.clone(),
-        w.agent.clone(),
-    )
-    .unwrap()
-}
-
-fn up(w: &World, text: String) -> Frame {
-    let content = MessageContent::text(text);
-    Frame::message_up(
-        w.user.user_id.clone(),
-        w.service_id.clone(),
-        w.channel_id.clone(),
-        content,
-        w.user_group.clone(),
-    )
-    .unwrap()
-}
-
-fn text_of(event: &Event) -> Option<&str> {
-    match event {
-        Event::MessageUp(body) | Event::MessageDown(body) => body.content.as_text(),
-        _ => None,
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 struct Result {
@@ -58,60 +32,12 @@ struct Result {
     p99: Duration,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
 // ----- full stack -----
-
-fn config(url: &str, identity: Identity, token: &str, capacity: usize) -> ClientConfig {
-    ClientConfig::builder(url, identity, Secret::new(token)).queue_capacity(capacity).build().unwrap()
-}
-
-async fn next_text(rx: &mut mpsc::UnboundedReceiver<Arc<ClientEvent>>) -> String {
-    loop {
-        let event = tokio::time::timeout(support::WAIT, rx.recv()).await.expect("an event in time").unwrap();
-        match &*event {
-            ClientEvent::Platform(Incoming { event, .. }) => {
-                if let Some(text) = text_of(event) {
-                    return text.to_owned();
-                }
-            }
-            ClientEvent::Lifecycle(moobius::client::Lifecycle::Disconnected { reason }) => {
-                eprintln!("note: the full-stack user was disconnected during the run: {reason}");
-            }
-            _ => {}
-        }
-    }
-}
-
-async fn wait_connected(rx: &mut mpsc::UnboundedReceiver<Arc<ClientEvent>>) {
-    loop {
-        let event = tokio::time::timeout(support::WAIT, rx.recv()).await.expect("login in time").unwrap();
-        if matches!(&*event, ClientEvent::Lifecycle(moobius::client::Lifecycle::Connected)) {
-            return;
-        }
-    }
-}
 
 async fn full_stack(platform: &PlatformHandle, w: &Arc<World>, frames: usize, rounds: usize) -> Result {
     let url = platform.ws_url();
     // The service echoes every message_up as a message_down, from its handler actor.
-    let echo = {
-        let w = Arc::clone(w);
-        HandlerSpec::supervised("echo", move || {
-            let w = Arc::clone(&w);
-            move |event: &ClientEvent, client: &Client| -> moobius::client::HandlerResult {
-                if let ClientEvent::Platform(Incoming { event: Event::MessageUp(body), .. }) = event
-                    && let Some(text) = body.content.as_text()
-                {
-                    client.send(down(&w, text.to_owned()))?;
-                }
-                Ok(())
-            }
-        })
-    };
+    let echo = echo_handler(w);
     let (service_events, mut service_rx) = HandlerSpec::channel();
     let service = Runtime::start(
         config(&url, Identity::service(&w.service_id), &w.owner.token, frames + 16),
@@ -155,79 +81,11 @@ async fn full_stack(platform: &PlatformHandle, w: &Arc<World>, frames: usize, ro
 
 // ----- bare awc -----
 
-type Sink = std::pin::Pin<Box<dyn futures_util::Sink<ws::Message, Error = awc::error::WsProtocolError>>>;
-type Stream = std::pin::Pin<
-    Box<dyn futures_util::Stream<Item = std::result::Result<ws::Frame, awc::error::WsProtocolError>>>,
->;
-
-async fn bare_login(url: &str, frame: Frame) -> (Sink, Stream) {
-    let (_, framed) = awc::Client::new().ws(url).max_frame_size(16 << 20).connect().await.expect("connects");
-    let (mut sink, mut stream) = framed.split();
-    sink.send(ws::Message::Text(frame.into_request().encode().into())).await.unwrap();
-    // The login's receipt.
-    loop {
-        if let Some(Ok(ws::Frame::Text(bytes))) = stream.next().await
-            && let Ok(Incoming { event: Event::Receipt(receipt), .. }) =
-                Incoming::decode(std::str::from_utf8(&bytes).unwrap())
-        {
-            assert!(receipt.status, "bare login refused");
-            break;
-        }
-    }
-    (Box::pin(sink), Box::pin(stream))
-}
-
-async fn bare_next_text(stream: &mut Stream) -> String {
-    loop {
-        let frame = tokio::time::timeout(support::WAIT, stream.next()).await.expect("a frame in time");
-        match frame {
-            Some(Ok(ws::Frame::Text(bytes))) => {
-                let incoming = Incoming::decode(std::str::from_utf8(&bytes).unwrap()).unwrap();
-                if let Some(text) = text_of(&incoming.event) {
-                    return text.to_owned();
-                }
-            }
-            Some(Ok(_)) => {}
-            Some(Err(error)) => panic!("the bare client's connection failed: {error}"),
-            None => panic!("the platform closed the bare client's connection"),
-        }
-    }
-}
-
 async fn bare(platform: &PlatformHandle, w: &Arc<World>, frames: usize, rounds: usize) -> Result {
     let url = platform.ws_url();
-    let (mut service_sink, mut service_stream) =
-        bare_login(&url, Frame::service_login(w.service_id.clone(), w.owner.token.as_str())).await;
     let (mut user_sink, mut user_stream) = bare_login(&url, Frame::user_login(w.user.token.as_str())).await;
-
-    // The bare service: one task writes whatever is handed to it (flushing per burst), one reads
-    // everything (receipts are dropped undecoded) and echoes each message_up as a message_down.
-    let (tx, mut rx) = mpsc::unbounded_channel::<ws::Message>();
-    let writer = actix_rt::spawn(async move {
-        let mut batch = Vec::with_capacity(256);
-        while rx.recv_many(&mut batch, 256).await > 0 {
-            for message in batch.drain(..) {
-                service_sink.feed(message).await.unwrap();
-            }
-            service_sink.flush().await.unwrap();
-        }
-    });
-    let reader = {
-        let (w, tx) = (Arc::clone(w), tx.clone());
-        actix_rt::spawn(async move {
-            while let Some(Ok(frame)) = service_stream.next().await {
-                if let ws::Frame::Text(bytes) = frame
-                    && bytes.windows(12).any(|b| b == b"\"message_up\"")
-                    && let Ok(Incoming { event: Event::MessageUp(body), .. }) =
-                        Incoming::decode(std::str::from_utf8(&bytes).unwrap())
-                    && let Some(text) = body.content.as_text()
-                {
-                    let reply = down(&w, text.to_owned()).into_request().encode();
-                    let _ = tx.send(ws::Message::Text(reply.into()));
-                }
-            }
-        })
-    };
+    let service = BareService::start(&url, w).await;
+    let tx = service.tx.clone();
 
     // (a) throughput: service → user.
     let started = Instant::now();
@@ -250,15 +108,10 @@ async fn bare(platform: &PlatformHandle, w: &Arc<World>, frames: usize, rounds: 
         assert_eq!(text, format!("rt{i}"));
         rtts.push(sent.elapsed());
     }
-    reader.abort();
     drop(tx);
-    writer.abort();
+    service.stop();
     rtts.sort_unstable();
     Result { per_second, p50: percentile(&rtts, 0.5), p99: percentile(&rtts, 0.99) }
-}
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 fn main() {

@@ -1,14 +1,9 @@
 //! Plain HTTP against the platform (awc, JSON): sign-in and the provisioning calls, each
 //! answer checked, so a test reads as what it provisions.
 
-use super::WAIT;
-use moobius::platform::PlatformHandle;
+use super::Endpoint;
 use moobius::protocol::{ChannelId, CharacterId, GroupId, ServiceId};
 use serde_json::{Value, json};
-
-fn client() -> awc::Client {
-    awc::Client::builder().timeout(WAIT).finish()
-}
 
 fn auth(req: awc::ClientRequest, token: Option<&str>) -> awc::ClientRequest {
     match token {
@@ -38,21 +33,24 @@ async fn read(
 
 /// POSTs `body` as JSON to `path`, with the bearer token if given. Returns status and JSON body.
 pub async fn http_post(
-    platform: &PlatformHandle,
+    platform: &impl Endpoint,
     path: &str,
     token: Option<&str>,
     body: Value,
 ) -> (u16, Value) {
     let url = format!("{}{path}", platform.http_url());
-    let response =
-        auth(client().post(url), token).send_json(&body).await.expect("the HTTP request goes through");
+    let response = auth(platform.http_client().post(url), token)
+        .send_json(&body)
+        .await
+        .expect("the HTTP request goes through");
     read(response).await
 }
 
 /// GETs `path` (with its query string), with the bearer token if given.
-pub async fn http_get(platform: &PlatformHandle, path: &str, token: Option<&str>) -> (u16, Value) {
+pub async fn http_get(platform: &impl Endpoint, path: &str, token: Option<&str>) -> (u16, Value) {
     let url = format!("{}{path}", platform.http_url());
-    let response = auth(client().get(url), token).send().await.expect("the HTTP request goes through");
+    let response =
+        auth(platform.http_client().get(url), token).send().await.expect("the HTTP request goes through");
     read(response).await
 }
 
@@ -73,7 +71,7 @@ pub struct Account {
 }
 
 /// Signs in (the first sign-in creates the account) and reads the user id from `/user/info`.
-pub async fn sign_in(platform: &PlatformHandle, username: &str, password: &str) -> Account {
+pub async fn sign_in(platform: &impl Endpoint, username: &str, password: &str) -> Account {
     let result = data(
         http_post(platform, "/auth/sign_in", None, json!({"username": username, "password": password})).await,
     );
@@ -86,7 +84,7 @@ pub async fn sign_in(platform: &PlatformHandle, username: &str, password: &str) 
 }
 
 /// Creates a service owned by `token`'s account.
-pub async fn create_service(platform: &PlatformHandle, token: &str) -> ServiceId {
+pub async fn create_service(platform: &impl Endpoint, token: &str) -> ServiceId {
     let result = data(
         http_post(platform, "/service/create", Some(token), json!({"description": "test service"})).await,
     );
@@ -94,14 +92,14 @@ pub async fn create_service(platform: &PlatformHandle, token: &str) -> ServiceId
 }
 
 /// Creates a channel.
-pub async fn create_channel(platform: &PlatformHandle, token: &str, name: &str) -> ChannelId {
+pub async fn create_channel(platform: &impl Endpoint, token: &str, name: &str) -> ChannelId {
     let body = json!({"channel_name": name, "context": {"channel_description": "a test channel"}});
     let result = data(http_post(platform, "/channel/create", Some(token), body).await);
     result["channel_id"].as_str().expect("a channel id").into()
 }
 
 /// Binds `channel_id` to `service_id` (panics if refused).
-pub async fn bind(platform: &PlatformHandle, token: &str, service_id: &str, channel_id: &str) {
+pub async fn bind(platform: &impl Endpoint, token: &str, service_id: &str, channel_id: &str) {
     data(
         http_post(
             platform,
@@ -114,7 +112,7 @@ pub async fn bind(platform: &PlatformHandle, token: &str, service_id: &str, chan
 }
 
 /// Creates a service group of `characters` and returns its id.
-pub async fn create_group(platform: &PlatformHandle, token: &str, characters: &[&str]) -> GroupId {
+pub async fn create_group(platform: &impl Endpoint, token: &str, characters: &[&str]) -> GroupId {
     let result = data(
         http_post(
             platform,
@@ -129,7 +127,7 @@ pub async fn create_group(platform: &PlatformHandle, token: &str, characters: &[
 
 /// Creates an agent of `service_id` and returns its character id.
 pub async fn create_character(
-    platform: &PlatformHandle,
+    platform: &impl Endpoint,
     token: &str,
     service_id: &str,
     name: &str,

@@ -38,6 +38,80 @@ use moobius::platform::{LocalPlatform, PlatformConfig, PlatformHandle};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// Where a platform answers: the embedded one ([`PlatformHandle`]) or one in another process
+/// ([`Remote`], e.g. `moobius platform` started by [`process::moobius_platform`]). The HTTP, raw
+/// WebSocket and world helpers take any of them.
+pub trait Endpoint {
+    /// The HTTP API's base URL, `http://host:port`.
+    fn http_url(&self) -> String;
+    /// The WebSocket URL, `ws://host:port/ws`.
+    fn ws_url(&self) -> String;
+    /// The HTTP client the helpers call it with (default: a new one per call, bounded by
+    /// [`WAIT`]).
+    fn http_client(&self) -> awc::Client {
+        awc::Client::builder().timeout(WAIT).finish()
+    }
+}
+
+impl Endpoint for PlatformHandle {
+    fn http_url(&self) -> String {
+        PlatformHandle::http_url(self)
+    }
+
+    fn ws_url(&self) -> String {
+        PlatformHandle::ws_url(self)
+    }
+}
+
+impl<T: Endpoint + ?Sized> Endpoint for &T {
+    fn http_url(&self) -> String {
+        (**self).http_url()
+    }
+
+    fn ws_url(&self) -> String {
+        (**self).ws_url()
+    }
+
+    fn http_client(&self) -> awc::Client {
+        (**self).http_client()
+    }
+}
+
+/// A platform known only by its URLs, called over one shared keep-alive HTTP client (many calls
+/// then reuse a few connections instead of one each).
+#[derive(Clone)]
+pub struct Remote {
+    /// `http://host:port`.
+    pub http: String,
+    /// `ws://host:port/ws`.
+    pub ws: String,
+    client: awc::Client,
+}
+
+impl Remote {
+    /// The platform at these URLs (must be called inside an actix system).
+    pub fn new(http: String, ws: String) -> Self {
+        // Pooled connections are dropped after 2 s idle, before the platform's 5 s keep-alive
+        // closes them (awc's default of 15 s would reuse a connection the server had closed).
+        let connector = awc::Connector::new().conn_keep_alive(Duration::from_secs(2));
+        Self { http, ws, client: awc::Client::builder().connector(connector).timeout(WAIT).finish() }
+    }
+}
+
+impl Endpoint for Remote {
+    fn http_url(&self) -> String {
+        self.http.clone()
+    }
+
+    fn ws_url(&self) -> String {
+        self.ws.clone()
+    }
+
+    fn http_client(&self) -> awc::Client {
+        self.client.clone()
+    }
+}
+
 /// The longest any wait lasts before the test fails. Generous: the tests run in parallel on a
 /// two-core machine, and a wait ends as soon as what it waits for arrives.
 pub const WAIT: Duration = Duration::from_secs(20);

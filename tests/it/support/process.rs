@@ -70,6 +70,11 @@ impl Running {
         Self { child: Some(command.spawn().expect("the program starts")) }
     }
 
+    /// The process id (for reading its `/proc/<pid>/stat` and `status`).
+    pub fn id(&self) -> u32 {
+        self.child.as_ref().expect("the process is still held").id()
+    }
+
     fn child(&mut self) -> &mut Child {
         self.child.as_mut().expect("the process is still held")
     }
@@ -138,7 +143,17 @@ pub async fn ready_line(lines: &mut mpsc::UnboundedReceiver<String>) -> (String,
 
 /// `moobius platform` on a free port, and its HTTP and WebSocket URLs.
 pub async fn moobius_platform() -> (Running, String, String) {
-    let mut platform = Running::spawn(moobius_binary(), &["platform", "--addr", "127.0.0.1:0"], &[]);
+    moobius_platform_via(&[]).await
+}
+
+/// `moobius platform` on a free port started through `launcher` (a program and its arguments
+/// that runs the command after them in its own place, such as `prlimit --nofile=N:N`; empty:
+/// directly), and its HTTP and WebSocket URLs.
+pub async fn moobius_platform_via(launcher: &[&str]) -> (Running, String, String) {
+    let binary = moobius_binary().to_str().expect("a UTF-8 path of the moobius binary");
+    let mut command: Vec<&str> = launcher.to_vec();
+    command.extend([binary, "platform", "--addr", "127.0.0.1:0"]);
+    let mut platform = Running::spawn(Path::new(command[0]), &command[1..], &[]);
     let mut lines = platform.lines();
     let addr = line_after(&mut lines, "moobius platform listening on http://").await;
     let addr = addr.split_once(' ').map(|(a, _)| a.to_owned()).expect("an address");

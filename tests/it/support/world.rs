@@ -3,9 +3,9 @@
 //! [`world`] leaves nobody connected (for tests of the client and service layers); [`live_world`]
 //! keeps the service and the user logged in on raw WebSockets (for tests of the platform).
 
+use super::Endpoint;
 use super::http::{Account, bind, create_channel, create_character, create_group, create_service, sign_in};
 use super::ws::{WsClient, login_service, login_user};
-use moobius::platform::PlatformHandle;
 use moobius::protocol::{ChannelId, CharacterId, Event, Frame, GroupId, MessageContent, ServiceId};
 use std::ops::{Deref, DerefMut};
 
@@ -61,19 +61,19 @@ impl DerefMut for Live {
 }
 
 /// The world, nobody connected: the user joined through a raw client that is closed again.
-pub async fn world(platform: &PlatformHandle) -> World {
+pub async fn world(platform: &impl Endpoint) -> World {
     provision(platform, false).await.0
 }
 
 /// The world with the service logged in before the user joined (the service has seen the join)
 /// and both connections kept.
-pub async fn live_world(platform: &PlatformHandle) -> Live {
+pub async fn live_world(platform: &impl Endpoint) -> Live {
     let (world, connections) = provision(platform, true).await;
     let (service, user_ws) = connections.expect("live provisioning keeps the connections");
     Live { world, service, user_ws }
 }
 
-async fn provision(platform: &PlatformHandle, live: bool) -> (World, Option<(WsClient, WsClient)>) {
+async fn provision(platform: &impl Endpoint, live: bool) -> (World, Option<(WsClient, WsClient)>) {
     let owner = sign_in(platform, "owner", "owner-password").await;
     let service_id = create_service(platform, &owner.token).await;
     let channel_id = create_channel(platform, &owner.token, "lobby").await;

@@ -1,10 +1,9 @@
 //! A raw WebSocket client of the platform: frames sent as given and every frame received kept in
 //! order, so platform tests see exactly what is on the wire.
 
-use super::{WAIT, next, wait_for};
+use super::{Endpoint, WAIT, next, wait_for};
 use awc::ws;
 use futures_util::{SinkExt as _, StreamExt as _};
-use moobius::platform::PlatformHandle;
 use moobius::protocol::{Event, Frame, Incoming, Receipt, Request};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -37,7 +36,7 @@ pub struct WsClient {
 
 impl WsClient {
     /// Opens a WebSocket to the platform's `/ws` (not logged in).
-    pub async fn connect(platform: &PlatformHandle) -> Self {
+    pub async fn connect(platform: &impl Endpoint) -> Self {
         Self::connect_url(&platform.ws_url()).await
     }
 
@@ -227,7 +226,7 @@ impl WsClient {
 }
 
 /// Connects and logs in as the user of `token`; panics unless the login is accepted.
-pub async fn login_user(platform: &PlatformHandle, token: &str) -> WsClient {
+pub async fn login_user(platform: &impl Endpoint, token: &str) -> WsClient {
     let mut client = WsClient::connect(platform).await;
     let receipt = client.request(Frame::user_login(token)).await;
     assert!(receipt.status, "user login refused: {:?}", receipt.reason());
@@ -235,7 +234,7 @@ pub async fn login_user(platform: &PlatformHandle, token: &str) -> WsClient {
 }
 
 /// Connects and logs in as service `service_id`; panics unless the login is accepted.
-pub async fn login_service(platform: &PlatformHandle, service_id: &str, token: &str) -> WsClient {
+pub async fn login_service(platform: &impl Endpoint, service_id: &str, token: &str) -> WsClient {
     let mut client = WsClient::connect(platform).await;
     let receipt = client.request(Frame::service_login(service_id.into(), token)).await;
     assert!(receipt.status, "service login refused: {:?}", receipt.reason());
