@@ -13,7 +13,6 @@ use crate::protocol::{
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
 use std::collections::VecDeque;
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -55,7 +54,7 @@ pub(crate) fn compose(kind: &str, seq: u64, body: &str) -> String {
     text.push_str(r#"{"type":""#);
     text.push_str(kind);
     text.push_str(r#"","seq":"#);
-    let _ = write!(text, "{seq}");
+    text.push_str(itoa::Buffer::new().format(seq));
     text.push_str(r#","body":"#);
     text.push_str(body);
     text.push('}');

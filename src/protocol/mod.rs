@@ -9,6 +9,7 @@ mod action;
 mod body;
 mod error;
 mod event;
+mod fast_json;
 mod frame;
 mod ids;
 mod message;
@@ -20,6 +21,8 @@ mod update;
 pub use action::{ActionBody, ActionKind, ButtonClick, MenuItemClick};
 pub use error::{DecodeError, DecodeErrorKind};
 pub use event::{ErrorEvent, Event, Incoming, Receipt, ReceiptKind, ResumeGap, UnknownEvent};
+#[cfg(feature = "platform")]
+pub(crate) use fast_json::message_body as message_json;
 pub use frame::{AUTH_ORIGIN, BuildError, ClickedMessage, Frame, Request, Resume, UpdatePayload, now_millis};
 pub use ids::{ChannelId, CharacterId, GroupId, MessageId, ServiceId};
 pub use message::{MessageBody, MessageContent};

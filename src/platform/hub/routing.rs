@@ -132,7 +132,7 @@ impl Hub {
             timestamp: Some(now_millis()),
             context: Some(body.context.clone().unwrap_or_default()),
         };
-        let Some(text) = serialized("message_up", &event) else { return Ok(()) };
+        let text: Arc<str> = crate::protocol::message_json(&event).into();
         self.deliver_text(std::slice::from_ref(&service), "message_up", &text);
         self.remember_message(Delivered {
             channel_id: &body.channel_id,
@@ -196,7 +196,7 @@ impl Hub {
         if let Some(group) = &body.recipients {
             self.note_temp_group(&body.channel_id, group);
         }
-        let Some(text) = serialized("message_down", &event) else { return Ok(()) };
+        let text: Arc<str> = crate::protocol::message_json(&event).into();
         self.deliver_text(&to, "message_down", &text);
         self.remember_message(Delivered {
             channel_id: &body.channel_id,

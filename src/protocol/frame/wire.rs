@@ -20,6 +20,9 @@ use std::borrow::Cow;
 impl Request {
     /// Encodes the frame as JSON text.
     pub fn encode(&self) -> String {
+        if let Some(text) = super::super::fast_json::message_request(self) {
+            return text;
+        }
         serde_json::to_string(self).expect("frames serialize to JSON")
     }
 
