@@ -23,12 +23,33 @@ struct Body<'a> {
 /// The request id of `text` when it is an accepted receipt; `None` for every other frame
 /// (which then goes through the full decoder, that reports what is wrong with a bad one).
 pub(crate) fn accepted_receipt(text: &str) -> Option<Cow<'_, str>> {
+    // The exact shape the local platform writes (src/platform/ws.rs), read without a parser.
+    if let Some(id) = own_shape(text) {
+        return Some(Cow::Borrowed(id));
+    }
     // A cheap filter first: most other frames never mention either type.
     if !(text.contains("\"copy\"") || text.contains("\"roger\"")) {
         return None;
     }
     let wire: Wire<'_> = serde_json::from_str(text).ok()?;
     (matches!(&*wire.kind, "copy" | "roger") && wire.body.status).then_some(wire.body.request_id)
+}
+
+/// The id of `{"type":"copy","body":{"request_id":ID,"origin_type":TYPE,"status":true,"context":{}}}`
+/// with ID and TYPE free of escapes; `None` for any other text, even one that means the same.
+fn own_shape(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix(r#"{"type":"copy","body":{"request_id":""#)?;
+    let (id, rest) = plain_string(rest)?;
+    let rest = rest.strip_prefix(r#","origin_type":""#)?;
+    let (_, rest) = plain_string(rest)?;
+    (rest == r#","status":true,"context":{}}}"#).then_some(id)
+}
+
+/// The string up to the closing quote, and what follows it; `None` when it has an escape or a
+/// control character (the full decoder handles those).
+fn plain_string(text: &str) -> Option<(&str, &str)> {
+    let end = text.bytes().position(|b| b == b'"' || b == b'\\' || b < 0x20)?;
+    (text.as_bytes()[end] == b'"').then(|| (&text[..end], &text[end + 1..]))
 }
 
 #[cfg(test)]
@@ -46,6 +67,35 @@ mod tests {
             let Event::Receipt(receipt) = Incoming::decode(text).unwrap().event else { panic!("{text}") };
             assert!(receipt.status && receipt.request_id == "r1");
         }
+    }
+
+    #[test]
+    fn the_platforms_own_receipts_are_read_without_a_parser_and_near_misses_are_not() {
+        let own = r#"{"type":"copy","body":{"request_id":"r-1","origin_type":"message_down","status":true,"context":{}}}"#;
+        assert_eq!(own_shape(own), Some("r-1"));
+        for near in [
+            r#"{"type":"copy","body":{"request_id":"r\"1","origin_type":"message_down","status":true,"context":{}}}"#,
+            r#"{"type":"copy","body":{"request_id":"r-1","origin_type":"message_down","status":false,"context":{}}}"#,
+            r#"{"type":"copy","body":{"request_id":"r-1","origin_type":"message_down","status":true,"context":{}}} "#,
+            r#"{"type":"copy","body":{"request_id":"r-1","origin_type":"message_down","status":true,"context":{"a":1}}}"#,
+            r#"{"type":"copy","body":{"request_id":"r-1"#,
+            r#"{"type":"copy","body":{"request_id":"r-1","origin_type":"#,
+        ] {
+            assert_eq!(own_shape(near), None, "{near}");
+        }
+        // What the platform writes is that shape, for every id without escapes.
+        let written = crate::protocol::Incoming {
+            seq: None,
+            event: crate::protocol::Event::Receipt(crate::protocol::Receipt {
+                kind: crate::protocol::ReceiptKind::Copy,
+                request_id: "00000000-0000-0000-0000-000000000002".into(),
+                origin_type: Some("message_down".into()),
+                status: true,
+                context: Some(crate::protocol::Context::new()),
+            }),
+        }
+        .encode();
+        assert_eq!(own_shape(&written), Some("00000000-0000-0000-0000-000000000002"), "{written}");
     }
 
     #[test]
