@@ -29,7 +29,8 @@ pub const DEFAULT_UPLOAD_SLOT_LIFETIME: Duration = Duration::from_secs(10 * 60);
 pub const DEFAULT_HISTORY_MESSAGES: usize = 1000;
 
 /// The most bytes of messages kept per channel for `/channel/history_message` (4 MiB; the oldest
-/// go first).
+/// go first). A message counts its body and the ids of the users it was delivered to, so a
+/// channel of many members keeps fewer messages, never more memory.
 pub const DEFAULT_HISTORY_BYTES: usize = 4 * 1024 * 1024;
 
 /// The most temp groups (service groups used as recipients) remembered per channel for

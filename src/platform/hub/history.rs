@@ -7,6 +7,7 @@
 //! all of them; a member sees the messages it sent and those delivered to it.
 
 use super::{Fail, Hub};
+use crate::platform::traffic::Peer;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -15,8 +16,16 @@ struct Entry {
     message_id: String,
     body: Arc<str>,
     sender: String,
-    /// The users it was delivered to.
-    seen_by: Vec<String>,
+    /// The users it was delivered to: the delivery's own list, moved here, not copied.
+    seen_by: Vec<Peer>,
+}
+
+impl Entry {
+    /// What it holds, counted against the channel's byte limit: the body and the recipients'
+    /// ids (a message to 10,000 users holds their ids too).
+    fn weight(body: &str, seen_by: &[Peer]) -> usize {
+        body.len() + seen_by.iter().map(|p| p.id().len() + std::mem::size_of::<Peer>()).sum::<usize>()
+    }
 }
 
 /// One channel's memory.
@@ -39,7 +48,7 @@ pub(super) struct Delivered<'a> {
     pub(super) channel_id: &'a str,
     pub(super) message_id: &'a str,
     pub(super) sender: &'a str,
-    pub(super) seen_by: Vec<String>,
+    pub(super) seen_by: Vec<Peer>,
     pub(super) body: Arc<str>,
 }
 
@@ -58,15 +67,16 @@ impl Hub {
     /// Remembers a delivered message in its channel's history.
     pub(super) fn remember_message(&mut self, message: Delivered<'_>) {
         let (max_messages, max_bytes) = (self.config.history_messages, self.config.history_bytes);
-        if max_messages == 0 || message.body.len() > max_bytes {
+        let weight = Entry::weight(&message.body, &message.seen_by);
+        if max_messages == 0 || weight > max_bytes {
             return;
         }
         let memory = memory_of(&mut self.memories, message.channel_id);
-        while memory.messages.len() >= max_messages || memory.bytes + message.body.len() > max_bytes {
+        while memory.messages.len() >= max_messages || memory.bytes + weight > max_bytes {
             let Some(oldest) = memory.messages.pop_front() else { break };
-            memory.bytes -= oldest.body.len();
+            memory.bytes -= Entry::weight(&oldest.body, &oldest.seen_by);
         }
-        memory.bytes += message.body.len();
+        memory.bytes += weight;
         memory.messages.push_back(Entry {
             message_id: message.message_id.to_owned(),
             body: message.body,
@@ -135,7 +145,7 @@ impl Hub {
             .messages
             .range(..end)
             .rev()
-            .filter(|m| all || m.sender == user || m.seen_by.iter().any(|u| u == user))
+            .filter(|m| all || m.sender == user || m.seen_by.iter().any(|u| u.id() == user))
             .take(limit)
             .map(|m| Arc::clone(&m.body))
             .collect();
@@ -174,9 +184,29 @@ mod tests {
             channel_id: channel,
             message_id: id,
             sender,
-            seen_by: seen_by.iter().map(|s| (*s).to_owned()).collect(),
+            seen_by: seen_by.iter().map(|s| Peer::User((*s).to_owned())).collect(),
             body: format!("{{\"message_id\":\"{id}\"}}").into(),
         });
+    }
+
+    #[test]
+    fn the_recipients_ids_count_against_the_byte_limit() {
+        let config = crate::platform::PlatformConfig::default().history_bytes(4_000);
+        let mut hub = Hub::new(config);
+        let many: Vec<String> = (0..100).map(|i| format!("user-{i:030}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        for id in ["m1", "m2", "m3"] {
+            remember(&mut hub, "c", id, "svc", &many[..20]);
+        }
+        let (messages, bytes) = hub.history_sizes();
+        assert!(bytes <= 4_000, "{bytes} bytes held");
+        assert!(messages < 3, "three messages to 20 users each weigh more than 4,000 bytes: {messages} kept");
+        remember(&mut hub, "c", "m4", "svc", &many);
+        assert_eq!(
+            hub.history_sizes(),
+            (messages, bytes),
+            "a message to 100 users alone is over the limit: not kept"
+        );
     }
 
     #[test]

@@ -202,7 +202,7 @@ impl Hub {
             channel_id: &body.channel_id,
             message_id: &message_id,
             sender: &sender,
-            seen_by: to.iter().map(|peer| peer.id().to_owned()).collect(),
+            seen_by: to,
             body: text,
         });
         Ok(())
