@@ -1,4 +1,4 @@
-//! What the end-to-end benches share (`e2e.rs`, `vs_python.rs`): the frames of the provisioned
+//! What the end-to-end benches share (`e2e.rs`, `vs_python/`): the frames of the provisioned
 //! [`World`](crate::support::World), the full client runtime's configuration and its awaited
 //! events, the bare awc WebSocket client (the floor: no actors, no queue, no receipt tracking)
 //! and the two echo services (runtime and bare) of the round-trip measurements, percentiles, and
