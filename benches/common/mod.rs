@@ -185,21 +185,30 @@ pub struct BareService {
     reader: actix_rt::task::JoinHandle<()>,
 }
 
+/// A task that writes what is sent to it on `sink`, in batches of up to 256 frames a flush, as
+/// the full runtime's connection does; abort the handle to stop it.
+pub fn batched_writer(
+    mut sink: Sink,
+) -> (mpsc::UnboundedSender<ws::Message>, actix_rt::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<ws::Message>();
+    let writer = actix_rt::spawn(async move {
+        let mut batch = Vec::with_capacity(256);
+        while rx.recv_many(&mut batch, 256).await > 0 {
+            for message in batch.drain(..) {
+                sink.feed(message).await.unwrap();
+            }
+            sink.flush().await.unwrap();
+        }
+    });
+    (tx, writer)
+}
+
 impl BareService {
     /// Logs in as the world's service at `url` and starts both tasks.
     pub async fn start(url: &str, w: &Arc<World>) -> Self {
-        let (mut sink, mut stream) =
+        let (sink, mut stream) =
             bare_login(url, Frame::service_login(w.service_id.clone(), w.owner.token.as_str())).await;
-        let (tx, mut rx) = mpsc::unbounded_channel::<ws::Message>();
-        let writer = actix_rt::spawn(async move {
-            let mut batch = Vec::with_capacity(256);
-            while rx.recv_many(&mut batch, 256).await > 0 {
-                for message in batch.drain(..) {
-                    sink.feed(message).await.unwrap();
-                }
-                sink.flush().await.unwrap();
-            }
-        });
+        let (tx, writer) = batched_writer(sink);
         let reader = {
             let (w, tx) = (Arc::clone(w), tx.clone());
             actix_rt::spawn(async move {

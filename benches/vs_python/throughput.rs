@@ -1,12 +1,12 @@
 //! Throughput: the Python SDK, this crate's runtime and bare awc sending `message_down`s to one user.
 
 use crate::LONG;
-use crate::common::{bare_login, config, down, wait_connected};
+use crate::common::{bare_login, batched_writer, config, down, wait_connected};
 use crate::helper::{CountingUser, within};
 use crate::proc::{Clocks, cpu_of};
 use crate::support::World;
 use awc::ws;
-use futures_util::{SinkExt as _, StreamExt as _};
+use futures_util::StreamExt as _;
 use moobius::client::{HandlerSpec, Identity, Runtime};
 use moobius::protocol::{Event, Frame, Incoming};
 use serde_json::{Value, json};
@@ -82,7 +82,7 @@ pub(crate) async fn tp_bare(
     user: &CountingUser,
     clocks: Clocks,
 ) -> Throughput {
-    let (mut sink, mut stream) =
+    let (sink, mut stream) =
         bare_login(ws, Frame::service_login(w.service_id.clone(), w.owner.token.as_str())).await;
     let (done_tx, done_rx) = oneshot::channel::<(u64, u64)>();
     let reader = actix_rt::spawn(async move {
@@ -106,16 +106,7 @@ pub(crate) async fn tp_bare(
             }
         }
     });
-    let (tx, mut rx) = mpsc::unbounded_channel::<ws::Message>();
-    let writer = actix_rt::spawn(async move {
-        let mut batch = Vec::with_capacity(256);
-        while rx.recv_many(&mut batch, 256).await > 0 {
-            for message in batch.drain(..) {
-                sink.feed(message).await.unwrap();
-            }
-            sink.flush().await.unwrap();
-        }
-    });
+    let (tx, writer) = batched_writer(sink);
     let base = user.count();
     let before = clocks.sample();
     let started = Instant::now();
