@@ -23,6 +23,7 @@ pub use error::{DecodeError, DecodeErrorKind};
 pub use event::{ErrorEvent, Event, Incoming, Receipt, ReceiptKind, ResumeGap, UnknownEvent};
 #[cfg(feature = "platform")]
 pub(crate) use fast_json::message_body as message_json;
+pub(crate) use frame::new_request_id;
 pub use frame::{AUTH_ORIGIN, BuildError, ClickedMessage, Frame, Request, Resume, UpdatePayload, now_millis};
 pub use ids::{ChannelId, CharacterId, GroupId, MessageId, ServiceId};
 pub use message::{MessageBody, MessageContent};

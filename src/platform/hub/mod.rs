@@ -83,7 +83,7 @@ impl Fail {
 
 /// A fresh random id (UUID v4).
 pub(crate) fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+    crate::protocol::new_request_id()
 }
 
 /// The answer to a frame with a request id: its receipt's status and reason.

@@ -110,6 +110,13 @@ pub enum BuildError {
     NoRecipients,
 }
 
+/// A fresh request id: a random (v4) UUID in its hyphenated lower-case form, as the reference SDK
+/// makes them; written into a stack buffer, then copied once into its `String`.
+pub(crate) fn new_request_id() -> String {
+    let mut buffer = uuid::Uuid::encode_buffer();
+    uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer).to_owned()
+}
+
 /// Milliseconds since the Unix epoch, as message bodies carry them.
 pub fn now_millis() -> i64 {
     SystemTime::now()
@@ -377,7 +384,7 @@ impl Frame {
 
     /// This frame with a fresh request id (UUID v4).
     pub fn into_request(self) -> Request {
-        Request { request_id: Some(uuid::Uuid::new_v4().to_string()), frame: self }
+        Request { request_id: Some(crate::protocol::new_request_id()), frame: self }
     }
 
     /// This frame with the given request id.
@@ -410,5 +417,20 @@ impl ClickedMessage {
             _ => Context::new(),
         };
         Self { message_id, message_subtype: content.subtype().to_owned(), message_content }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_fresh_hyphenated_v4_uuids_as_the_sdk_makes_them() {
+        let (a, b) = (new_request_id(), new_request_id());
+        assert_ne!(a, b);
+        let parsed = uuid::Uuid::parse_str(&a).expect("a UUID");
+        assert_eq!(parsed.get_version_num(), 4);
+        assert_eq!(a, parsed.hyphenated().to_string(), "hyphenated, lower case");
+        assert_eq!(Frame::Heartbeat.into_request().request_id.map(|id| id.len()), Some(36));
     }
 }
