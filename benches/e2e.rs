@@ -15,9 +15,8 @@ mod common;
 use awc::ws;
 use common::{
     BareService, bare_login, bare_next_text, config, down, echo_handler, env_or, next_text, percentile, up,
-    wait_connected,
+    user_round_trips, wait_connected,
 };
-use futures_util::SinkExt as _;
 use moobius::client::{HandlerSpec, Identity, Runtime};
 use moobius::platform::PlatformHandle;
 use moobius::protocol::Frame;
@@ -99,18 +98,9 @@ async fn bare(platform: &PlatformHandle, w: &Arc<World>, frames: usize, rounds: 
     let per_second = frames as f64 / started.elapsed().as_secs_f64();
 
     // (b) round trips: user → bare service echo → user.
-    let mut rtts = Vec::with_capacity(rounds);
-    for i in 0..rounds {
-        let sent = Instant::now();
-        let frame = up(w, format!("rt{i}")).into_request().encode();
-        user_sink.send(ws::Message::Text(frame.into())).await.unwrap();
-        let text = bare_next_text(&mut user_stream).await;
-        assert_eq!(text, format!("rt{i}"));
-        rtts.push(sent.elapsed());
-    }
+    let rtts = user_round_trips(&mut user_sink, &mut user_stream, w, rounds).await;
     drop(tx);
     service.stop();
-    rtts.sort_unstable();
     Result { per_second, p50: percentile(&rtts, 0.5), p99: percentile(&rtts, 0.99) }
 }
 

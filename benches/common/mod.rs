@@ -176,6 +176,27 @@ pub async fn bare_next_text(stream: &mut Stream) -> String {
     }
 }
 
+/// `rounds` round trips on a logged-in user's bare connection: each sends a message_up `rt<i>`
+/// and waits for its echo. The durations come back sorted.
+pub async fn user_round_trips(
+    sink: &mut Sink,
+    stream: &mut Stream,
+    w: &World,
+    rounds: usize,
+) -> Vec<Duration> {
+    let mut rtts = Vec::with_capacity(rounds);
+    for i in 0..rounds {
+        let sent = std::time::Instant::now();
+        let frame = up(w, format!("rt{i}")).into_request().encode();
+        sink.send(ws::Message::Text(frame.into())).await.unwrap();
+        let text = bare_next_text(stream).await;
+        assert_eq!(text, format!("rt{i}"), "the echo of round trip {i}");
+        rtts.push(sent.elapsed());
+    }
+    rtts.sort_unstable();
+    rtts
+}
+
 /// A bare service: one task writes whatever is handed to it (flushing per burst), one reads
 /// everything (receipts are dropped undecoded) and echoes each `message_up` as a `message_down`.
 pub struct BareService {

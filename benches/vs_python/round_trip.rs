@@ -1,15 +1,13 @@
 //! Round trips user `message_up` → service handler → `message_down` → user.
 
 use crate::common::{
-    BareService, bare_login, bare_next_text, config, echo_handler, percentile, up, wait_connected,
+    BareService, bare_login, config, echo_handler, percentile, user_round_trips, wait_connected,
 };
 use crate::support::{self, World};
-use awc::ws;
-use futures_util::SinkExt as _;
 use moobius::client::{HandlerSpec, Identity, Runtime};
 use moobius::protocol::Frame;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RoundTrip {
@@ -19,17 +17,7 @@ pub(crate) struct RoundTrip {
 
 async fn round_trips(ws: &str, w: &World, rounds: usize) -> Vec<Duration> {
     let (mut sink, mut stream) = bare_login(ws, Frame::user_login(w.user.token.as_str())).await;
-    let mut rtts = Vec::with_capacity(rounds);
-    for i in 0..rounds {
-        let sent = Instant::now();
-        let frame = up(w, format!("rt{i}")).into_request().encode();
-        sink.send(ws::Message::Text(frame.into())).await.unwrap();
-        let text = bare_next_text(&mut stream).await;
-        assert_eq!(text, format!("rt{i}"), "the echo of round trip {i}");
-        rtts.push(sent.elapsed());
-    }
-    rtts.sort_unstable();
-    rtts
+    user_round_trips(&mut sink, &mut stream, w, rounds).await
 }
 
 pub(crate) async fn rtt_runtime(ws: &str, w: &Arc<World>, rounds: usize) -> Vec<Duration> {
