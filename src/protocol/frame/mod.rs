@@ -425,6 +425,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_long_integer_in_a_custom_update_survives_a_round_trip() {
+        // Found by the roundtrip fuzz target: without serde_json's `float_roundtrip`, this parsed
+        // to another f64 than its own encoding `1.0000000000000001e+45` did.
+        let text = r#"{"body":{"content":{"x":1000000000000000000000000000000000000000000000},"subtype":"custom"},"request_id":"r","service_id":"s","type":"update"}"#;
+        let request = Request::decode(text).unwrap();
+        assert_eq!(Request::decode(&request.encode()).unwrap(), request);
+    }
+
+    #[test]
     fn request_ids_are_fresh_hyphenated_v4_uuids_as_the_sdk_makes_them() {
         let (a, b) = (new_request_id(), new_request_id());
         assert_ne!(a, b);
