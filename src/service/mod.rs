@@ -23,7 +23,7 @@
 //!
 //! # Supervision
 //!
-//! Each channel actor runs under a keeper. An error returned by its handler, a panic (in a
+//! Each channel actor runs under a supervisor. An error returned by its handler, a panic (in a
 //! handler, in `started`, or in the factory), the actor stopping, or a failure reported with
 //! [`Channel::fail`] restarts that actor alone, after a backoff, at most
 //! [`RestartPolicy`]'s count within its window; past it the actor stays stopped, which is

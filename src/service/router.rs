@@ -1,22 +1,20 @@
 //! The router actor: the runtime's handler for one service. It turns platform events into
-//! [`ChannelEvent`]s (group ids resolved to character ids, cached) and hands each to the keeper
-//! of its channel (made on first use) or to the shared one.
+//! [`ChannelEvent`]s (group ids resolved to character ids, cached) and hands each to the
+//! supervisor ([`Keepers`]) for the actor of its channel (made on first use) or the shared one.
 //!
 //! No head-of-line blocking: an event whose groups are not cached waits in its own channel's
 //! queue while the lookup runs, and later events of that channel wait behind it, but the other
 //! channels' events go straight through. Order within a channel is kept.
 
+use super::channel::Failed;
 use super::event::{ChannelEvent, ChatMessage, EventKind, Fetch, Update};
-use super::keeper::Keeper;
+use super::keeper::{Keepers, Reach};
 use super::role::Role;
 use crate::client::{ClientEvent, Delivery};
 use crate::http::HttpClient;
 use crate::protocol::{ActionKind, ChannelId, CharacterId, Event, GroupId, Incoming, UpdateContent};
 use actix::prelude::*;
 use std::collections::{HashMap, VecDeque};
-
-/// Makes the keeper of a channel.
-pub(crate) type MakeKeeper<A, R> = Box<dyn Fn(ChannelId) -> Addr<Keeper<A, R>>>;
 
 /// An event waiting in its channel's queue: ready, or waiting for its groups.
 enum Slot {
@@ -29,15 +27,23 @@ where
     A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
     R: Role,
 {
-    keepers: HashMap<ChannelId, Addr<Keeper<A, R>>>,
-    shared: Option<Addr<Keeper<A, R>>>,
-    make: MakeKeeper<A, R>,
+    /// The channels' actors and their supervision.
+    pub(crate) keepers: Keepers<A, R>,
+    /// One actor for every channel (slot 0, with no channel).
+    shared: bool,
     http: Option<HttpClient>,
     /// Channels with an event waiting for a lookup, and what queued behind it.
     queues: HashMap<ChannelId, VecDeque<Slot>>,
     next_ticket: u64,
     /// Every how long the configured channels get a [`EventKind::CheckIn`], and which.
-    checkin: Option<(std::time::Duration, Vec<ChannelId>)>,
+    checkin: Option<(std::time::Duration, CheckIn)>,
+}
+
+/// The channels a check-in goes to: their slots, or (to the shared actor) their ids.
+#[derive(Clone)]
+enum CheckIn {
+    Slots(Vec<u32>),
+    Shared(Vec<ChannelId>),
 }
 
 impl<A, R> Router<A, R>
@@ -45,51 +51,51 @@ where
     A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
     R: Role,
 {
-    pub(crate) fn new(make: MakeKeeper<A, R>, shared: bool, http: Option<HttpClient>) -> Self {
-        let shared = shared.then(|| make(ChannelId::default()));
-        Self {
-            keepers: HashMap::new(),
-            shared,
-            make,
-            http,
-            queues: HashMap::new(),
-            next_ticket: 0,
-            checkin: None,
-        }
+    pub(crate) fn new(keepers: Keepers<A, R>, shared: bool, http: Option<HttpClient>) -> Self {
+        Self { keepers, shared, http, queues: HashMap::new(), next_ticket: 0, checkin: None }
     }
 
-    /// Sends each of `channels` a check-in every `interval` (none when it is zero), as the
-    /// reference SDK's scheduler does.
-    pub(crate) fn check_in(&mut self, interval: std::time::Duration, channels: &[ChannelId]) {
-        self.checkin = (!interval.is_zero()).then(|| (interval, channels.to_vec()));
+    /// Starts the actors of `channels` now (so each actor starts at start-up; in shared mode,
+    /// the shared actor), and sends each a check-in every `interval` (none when it is zero), as
+    /// the reference SDK's scheduler does.
+    pub(crate) fn warm_up(
+        &mut self,
+        channels: &[ChannelId],
+        interval: std::time::Duration,
+        ctx: &mut Context<Self>,
+    ) {
+        let checkin = if self.shared {
+            self.slot(&ChannelId::default(), ctx);
+            CheckIn::Shared(if interval.is_zero() { Vec::new() } else { channels.to_vec() })
+        } else {
+            self.keepers.reserve(channels.len());
+            CheckIn::Slots(channels.iter().map(|channel| self.slot(channel, ctx)).collect())
+        };
+        self.checkin = (!interval.is_zero()).then_some((interval, checkin));
     }
 
-    /// The keeper for `channel_id`, made now if it is the channel's first event.
-    pub(crate) fn keeper(&mut self, channel_id: &ChannelId) -> Addr<Keeper<A, R>> {
-        if let Some(shared) = &self.shared {
-            return shared.clone();
+    /// The slot of `channel_id`'s actor, made now if it is the channel's first event (slot 0 in
+    /// shared mode).
+    fn slot(&mut self, channel_id: &ChannelId, ctx: &mut Context<Self>) -> u32 {
+        match self.shared {
+            true => self.keepers.slot(&ChannelId::default(), ctx),
+            false => self.keepers.slot(channel_id, ctx),
         }
-        if let Some(keeper) = self.keepers.get(channel_id) {
-            return keeper.clone();
-        }
-        let keeper = (self.make)(channel_id.clone());
-        self.keepers.insert(channel_id.clone(), keeper.clone());
-        keeper
     }
 
     /// Delivers now, or behind the channel's waiting events.
-    fn deliver(&mut self, event: ChannelEvent) {
+    fn deliver(&mut self, event: ChannelEvent, ctx: &mut Context<Self>) {
         match self.queues.get_mut(&event.channel_id) {
             Some(queue) => queue.push_back(Slot::Ready(Box::new(event))),
             None => {
-                let keeper = self.keeper(&event.channel_id);
-                keeper.do_send(event);
+                let slot = self.slot(&event.channel_id, ctx);
+                self.keepers.deliver(slot, event, ctx);
             }
         }
     }
 
     /// Delivers the ready events at the head of a channel's queue.
-    fn flush(&mut self, channel_id: &ChannelId) {
+    fn flush(&mut self, channel_id: &ChannelId, ctx: &mut Context<Self>) {
         let Some(queue) = self.queues.get_mut(channel_id) else { return };
         let mut ready = Vec::new();
         while let Some(Slot::Ready(_)) = queue.front() {
@@ -100,28 +106,27 @@ where
         if queue.is_empty() {
             self.queues.remove(channel_id);
         }
-        let keeper = self.keeper(channel_id);
+        let slot = self.slot(channel_id, ctx);
         for event in ready {
-            keeper.do_send(event);
+            self.keepers.deliver(slot, event, ctx);
         }
     }
 
     /// An event about the connection: to every channel, each in its order.
-    fn broadcast(&mut self, kind: EventKind) {
-        if self.shared.is_some() {
-            return self.deliver(ChannelEvent { channel_id: ChannelId::default(), kind });
+    fn broadcast(&mut self, kind: EventKind, ctx: &mut Context<Self>) {
+        if self.shared {
+            return self.deliver(ChannelEvent { channel_id: ChannelId::default(), kind }, ctx);
         }
-        let channels: Vec<ChannelId> = self.keepers.keys().cloned().collect();
-        for channel_id in channels {
-            self.deliver(ChannelEvent { channel_id, kind: kind.clone() });
-        }
-    }
-
-    /// Starts the keepers of `channels` now (so each actor starts at start-up).
-    pub(crate) fn warm_up(&mut self, channels: &[ChannelId]) {
-        for channel in channels {
-            self.keeper(channel);
-        }
+        let queues = &mut self.queues;
+        let waiting = |channel_id: &ChannelId, kind: &EventKind| match queues.get_mut(channel_id) {
+            Some(queue) => {
+                let event = ChannelEvent { channel_id: channel_id.clone(), kind: kind.clone() };
+                queue.push_back(Slot::Ready(Box::new(event)));
+                true
+            }
+            None => false,
+        };
+        self.keepers.broadcast(&kind, waiting, ctx);
     }
 }
 
@@ -214,10 +219,16 @@ where
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         if let Some((interval, _)) = &self.checkin {
-            ctx.run_interval(*interval, |router, _| {
-                let channels = router.checkin.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+            ctx.run_interval(*interval, |router, ctx| {
+                let channels = match router.checkin.as_ref().map(|(_, to)| to.clone()) {
+                    Some(CheckIn::Slots(slots)) => {
+                        slots.iter().map(|&s| router.keepers.id(s).clone()).collect()
+                    }
+                    Some(CheckIn::Shared(channels)) => channels,
+                    None => Vec::new(),
+                };
                 for channel_id in channels {
-                    router.deliver(ChannelEvent { channel_id, kind: EventKind::CheckIn });
+                    router.deliver(ChannelEvent { channel_id, kind: EventKind::CheckIn }, ctx);
                 }
             });
         }
@@ -234,13 +245,15 @@ where
     fn handle(&mut self, Delivery(event): Delivery, ctx: &mut Context<Self>) {
         let incoming = match &*event {
             ClientEvent::Platform(incoming) => incoming,
-            ClientEvent::Lifecycle(change) => return self.broadcast(EventKind::Connection(change.clone())),
-            ClientEvent::Refused(refusal) => return self.broadcast(EventKind::Refused(refusal.clone())),
-            ClientEvent::ResumeGap(gap) => return self.broadcast(EventKind::ResumeGap(*gap)),
+            ClientEvent::Lifecycle(change) => {
+                return self.broadcast(EventKind::Connection(change.clone()), ctx);
+            }
+            ClientEvent::Refused(refusal) => return self.broadcast(EventKind::Refused(refusal.clone()), ctx),
+            ClientEvent::ResumeGap(gap) => return self.broadcast(EventKind::ResumeGap(*gap), ctx),
             ClientEvent::Error(error) => return log::warn!("{}", crate::report(error)),
         };
         if let Event::Unknown(unknown) = &incoming.event {
-            return self.broadcast(EventKind::Unknown(unknown.clone()));
+            return self.broadcast(EventKind::Unknown(unknown.clone()), ctx);
         }
         // The router is usually the runtime's only handler: then the event is taken, not copied.
         let Incoming { event, .. } = match std::sync::Arc::try_unwrap(event) {
@@ -253,7 +266,7 @@ where
         };
         let Some(http) = self.http.as_ref() else {
             if let Some(event) = convert(event, Vec::new(), Vec::new()) {
-                self.deliver(event);
+                self.deliver(event, ctx);
             }
             return;
         };
@@ -264,7 +277,7 @@ where
         };
         if let (Some(to), Some(listed)) = (cached(recipients), cached(characters)) {
             if let Some(event) = convert(event, to, listed) {
-                self.deliver(event);
+                self.deliver(event, ctx);
             }
             return;
         }
@@ -278,7 +291,7 @@ where
         ctx.spawn(
             async move { (resolve(&http, recipients).await, resolve(&http, characters).await) }
                 .into_actor(self)
-                .map(move |(to, listed), router, _| {
+                .map(move |(to, listed), router, ctx| {
                     if let Some(queue) = router.queues.get_mut(&channel_id) {
                         let converted = convert(event, to, listed);
                         if let Some(position) =
@@ -292,40 +305,50 @@ where
                             }
                         }
                     }
-                    router.flush(&channel_id);
+                    router.flush(&channel_id, ctx);
                 }),
         );
     }
 }
 
-/// Asks the router for the keeper of a channel (the shared one in shared mode).
-pub(crate) struct KeeperOf<A, R>(pub(crate) ChannelId, std::marker::PhantomData<fn() -> (A, R)>);
+/// Asks the router for the current actor of a channel (the shared one in shared mode).
+pub(crate) struct ActorOf<A, R>(pub(crate) ChannelId, std::marker::PhantomData<fn() -> (A, R)>);
 
-impl<A, R> KeeperOf<A, R> {
+impl<A, R> ActorOf<A, R> {
     pub(crate) fn new(channel_id: ChannelId) -> Self {
         Self(channel_id, std::marker::PhantomData)
     }
 }
 
-impl<A, R> actix::Message for KeeperOf<A, R>
+impl<A, R> actix::Message for ActorOf<A, R>
 where
     A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
     R: Role,
 {
-    type Result = Option<Addr<Keeper<A, R>>>;
+    type Result = Reach<A>;
 }
 
-impl<A, R> Handler<KeeperOf<A, R>> for Router<A, R>
+impl<A, R> Handler<ActorOf<A, R>> for Router<A, R>
 where
     A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
     R: Role,
 {
-    type Result = MessageResult<KeeperOf<A, R>>;
+    type Result = MessageResult<ActorOf<A, R>>;
 
-    fn handle(&mut self, KeeperOf(channel_id, _): KeeperOf<A, R>, _ctx: &mut Context<Self>) -> Self::Result {
-        MessageResult(match &self.shared {
-            Some(shared) => Some(shared.clone()),
-            None => self.keepers.get(&channel_id).cloned(),
-        })
+    fn handle(&mut self, ActorOf(channel_id, _): ActorOf<A, R>, _ctx: &mut Context<Self>) -> Self::Result {
+        let channel_id = if self.shared { ChannelId::default() } else { channel_id };
+        MessageResult(self.keepers.reach(self.keepers.find(&channel_id)))
+    }
+}
+
+impl<A, R> Handler<Failed> for Router<A, R>
+where
+    A: Actor<Context = Context<A>> + Handler<ChannelEvent>,
+    R: Role,
+{
+    type Result = ();
+
+    fn handle(&mut self, failed: Failed, ctx: &mut Context<Self>) {
+        self.keepers.reported(failed, ctx);
     }
 }

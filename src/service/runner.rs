@@ -4,13 +4,14 @@
 
 use super::callback::{Service, ServiceActor};
 use super::channel::Channel;
+use super::channel::Failed;
 use super::error::{ServiceError, ServiceErrorKind};
 use super::event::ChannelEvent;
-use super::keeper::{Board, ChannelError, ChannelStatus, Factory, Keeper, Relay, Supervision};
+use super::keeper::{Board, ChannelError, ChannelStatus, Factory, Keepers, Reach, Supervision};
 use super::outbox::{Outbox, Speaker};
 use super::restart::RestartPolicy;
 use super::role::{AsService, AsUser, Role};
-use super::router::{KeeperOf, Router};
+use super::router::{ActorOf, Router};
 use crate::client::{
     Client, ClientConfig, ClientConfigBuilder, ConnectionState, HandlerSpec, Identity, Runtime,
     ShutdownReport,
@@ -190,7 +191,7 @@ where
         }
         let client_config = builder.build()?;
 
-        let router_ctx = Context::<Router<A, R>>::new();
+        let mut router_ctx = Context::<Router<A, R>>::new();
         let router = router_ctx.address();
         let runtime = Runtime::start(client_config, vec![HandlerSpec::recipient(router.clone().recipient())]);
         let client = runtime.client();
@@ -201,20 +202,14 @@ where
         let outbox = Outbox::<R>::new(speaker, client.clone(), Some(http.clone())).start();
         let storage =
             Storage::new(config.db.clone(), &ServiceId::from(me.to_string()), &ChannelId::default());
-        let template =
-            Channel::new(ChannelId::default(), me.clone(), outbox.clone(), Some(http.clone()), storage);
+        let failures = router.clone().recipient();
+        let template = Channel::new(me.clone(), outbox.clone(), Some(http.clone()), storage, Some(failures));
         let board = Board::new();
-        let make = {
-            let board = Arc::clone(&board);
-            Box::new(move |channel_id: ChannelId| {
-                let channel = template.clone().kept_id(channel_id);
-                Keeper::new(channel, Rc::clone(&factory), policy, Arc::clone(&board)).start()
-            })
-        };
-        let channels = config.service.channels.clone();
-        let mut routing = Router::new(make, shared, Some(http.clone()));
-        routing.warm_up(&channels);
-        routing.check_in(config.service.checkin_interval, &channels);
+        let keepers = Keepers::new(template, factory, policy, Arc::clone(&board));
+        // The list is kept once, by the handle; the configuration goes.
+        let channels = std::mem::take(&mut config.service.channels);
+        let mut routing = Router::new(keepers, shared, Some(http.clone()));
+        routing.warm_up(&channels, config.service.checkin_interval, &mut router_ctx);
         router_ctx.run(routing);
         let inner = HandleInner { me, channels, created, outbox, client, router, board, http };
         Ok(Running { handle: ServiceHandle { inner: Rc::new(inner) }, runtime, _renewal: renewal })
@@ -407,10 +402,21 @@ where
         M: actix::Message + Send + 'static,
         M::Result: Send + 'static,
     {
-        let unknown = || ChannelError::Unknown(channel_id.clone());
-        let keeper =
-            self.inner.router.send(KeeperOf::new(channel_id.clone())).await.map_err(|_| unknown())?;
-        let keeper = keeper.ok_or_else(unknown)?;
-        keeper.send(Relay(message)).await.map_err(|_| unknown())?
+        let reach = self.inner.router.send(ActorOf::new(channel_id.clone())).await;
+        let (actor, slot, generation) = match reach {
+            Ok(Reach::Running { actor, slot, generation }) => (actor, slot, generation),
+            Ok(Reach::NotRunning) => return Err(ChannelError::NotRunning(channel_id.clone())),
+            Ok(Reach::Unknown) | Err(_) => return Err(ChannelError::Unknown(channel_id.clone())),
+        };
+        match actor.send(message).await {
+            Ok(answer) => Ok(answer),
+            Err(_) => {
+                // The actor died on the program's message: restart it as after a failed event,
+                // before the caller hears of it.
+                let reason = "stopped or panicked on a message of the program".to_owned();
+                let _ = self.inner.router.send(Failed { slot, generation, reason }).await;
+                Err(ChannelError::Failed(channel_id.clone()))
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@
 mod actions;
 mod checkin;
 mod forms;
+mod many;
 mod routing;
 mod startup;
 mod supervision;
