@@ -8,7 +8,7 @@ use crate::config::{
 };
 use crate::http::{HttpClient, HttpError};
 use crate::protocol::{ChannelId, ServiceId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// What [`ensure_service_and_channels`] created, to report.
@@ -108,10 +108,14 @@ pub async fn bind_channels(client: &HttpClient, service: &ServiceConfig) -> Resu
             detail: "the config has no service id: call ensure_service_and_channels first".to_owned(),
         }));
     };
+    // Who holds each configured channel (only those: the account may hold many more).
+    let wanted: HashSet<&str> = service.channels.iter().map(|c| c.as_str()).collect();
     let mut holder: HashMap<ChannelId, ServiceId> = HashMap::new();
     for summary in client.list_services().await? {
         for channel in summary.channel_ids {
-            holder.insert(channel, summary.service_id.clone());
+            if wanted.contains(channel.as_str()) {
+                holder.insert(channel, summary.service_id.clone());
+            }
         }
     }
     let mut bound = Bound::default();
