@@ -17,8 +17,10 @@
 //!    until the last has it (repeated M times, since one takes about one CPU clock tick) and
 //!    platform CPU per recipient; before the users join, the platform's RSS per idle logged-in
 //!    connection (K of them);
-//! 5. a service process (this bench re-executed in a child mode) with one connection and 1 or C
-//!    channel actors: its VmRSS/VmHWM, and RSS per idle channel actor.
+//! 5. a service process (this bench re-executed in a child mode: the service runtime alone, the
+//!    platform and the test support linked in but not run) with one connection: with one channel
+//!    and an account of its own, its VmRSS split into anonymous and file-backed pages (code
+//!    mapped in), VmHWM; with 1 and C channels of one account, RSS per idle channel actor.
 //!
 //! The platform process is this bench re-executed in a platform child mode, configured as
 //! `benches/e2e.rs` configures it (a 1 Mi-event per-connection buffer, no traffic or studio
@@ -62,7 +64,7 @@ use platform_child::{PLATFORM_CHILD, platform_child, start_platform};
 use proc::{Clocks, clock_ticks, raise_nofile};
 use report::{target, thousands};
 use round_trip::{rtt_bare, rtt_runtime, summary};
-use service_child::{CHILD, child, weigh_service};
+use service_child::{CHILD, Owner, child, weigh_service};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::Remote;
@@ -164,7 +166,14 @@ fn main() {
         // 4. Many users: idle connections, fan-out.
         let many = many_users(&remote, &w, users, idle, fan_messages, clocks).await;
 
-        // 5. A service process with 1 and with C channel actors.
+        // 5. A service process with 1 and with C channel actors. The one-channel service has an
+        // account of its own (start-up lists the account's services and their channels).
+        let solo = support::sign_in(&remote, "solo", "solo-password").await;
+        let solo_service = support::create_service(&remote, &solo.token).await;
+        let solo_channel = support::create_channel(&remote, &solo.token, "solo").await;
+        support::bind(&remote, &solo.token, &solo_service, &solo_channel).await;
+        let solo_owner = Owner { email: &solo.username, password: "solo-password", service_id: &solo_service };
+        let one = weigh_service(&remote, &solo_owner, std::slice::from_ref(&solo_channel)).await;
         let service_id = support::create_service(&remote, &w.owner.token).await;
         let provisioned = Instant::now();
         let owner_token = w.owner.token.clone();
@@ -178,9 +187,11 @@ fn main() {
         })
         .await;
         let provisioned = provisioned.elapsed();
-        let one = weigh_service(&remote, &w, &service_id, &ids[..1]).await;
-        let all = weigh_service(&remote, &w, &service_id, &ids).await;
-        let per_actor_kib = (all.rss_kib as f64 - one.rss_kib as f64) / (channels - 1) as f64;
+        let owner = Owner { email: &w.owner.username, password: "owner-password", service_id: &service_id };
+        let first = weigh_service(&remote, &owner, &ids[..1]).await;
+        let all = weigh_service(&remote, &owner, &ids).await;
+        // Both of the account with C channels, so its listing at start-up cancels out.
+        let per_actor_kib = (all.rss_kib as f64 - first.rss_kib as f64) / (channels - 1) as f64;
         drop(platform);
 
         // ----- the table -----
@@ -254,14 +265,26 @@ fn main() {
             "  platform RSS per idle logged-in connection: {:.1} KiB (VmRSS over {} connections)",
             many.idle_kib_per_conn, many.idle_conns
         );
+        let mib = |kib: u64| kib as f64 / 1024.0;
         println!(
-            "service process (channels provisioned over HTTP in {provisioned:.1?}): one channel: VmRSS {:.1} MiB, VmHWM {:.1} MiB; {channels} channels: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
-            one.rss_kib as f64 / 1024.0,
-            one.hwm_kib as f64 / 1024.0,
-            all.rss_kib as f64 / 1024.0,
-            all.hwm_kib as f64 / 1024.0
+            "service process (this bench re-executed as a plain service: one connection, idle actors that answer a ping):"
         );
-        println!("  per idle channel actor: {per_actor_kib:.2} KiB");
+        println!(
+            "  one channel, an account of its own: VmRSS {:.1} MiB (anonymous {:.1} MiB, file-backed {:.1} MiB: the \
+             binary's and libc's code mapped in), VmHWM {:.1} MiB",
+            mib(one.rss_kib),
+            mib(one.anon_kib),
+            mib(one.file_kib),
+            mib(one.hwm_kib)
+        );
+        println!(
+            "  the account with {channels} channels (provisioned over HTTP in {provisioned:.1?}): one of them: VmRSS {:.1} MiB; \
+             all: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
+            mib(first.rss_kib),
+            mib(all.rss_kib),
+            mib(all.hwm_kib)
+        );
+        println!("  per idle channel actor: {per_actor_kib:.2} KiB (VmRSS, all minus one, over {} channels)", channels - 1);
         println!();
         println!("targets:");
         target("client CPU per message_down", format!("{:.1} µs", rt_tp.client_us), "≤ 2.5 µs", rt_tp.client_us <= 2.5);
@@ -295,7 +318,7 @@ fn main() {
         let one_mib = one.rss_kib as f64 / 1024.0;
         target(
             "RSS of a service process with one connection",
-            format!("{one_mib:.1} MiB"),
+            format!("{one_mib:.1} MiB ({:.1} MiB anonymous)", mib(one.anon_kib)),
             "≤ 5 MiB",
             one_mib <= 5.0,
         );

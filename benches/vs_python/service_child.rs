@@ -3,8 +3,8 @@
 use crate::LONG;
 use crate::many::bounded;
 use crate::proc::status_kib;
+use crate::support::Remote;
 use crate::support::process::{Running, line_after_within};
-use crate::support::{Remote, World};
 use actix::prelude::*;
 use moobius::protocol::ChannelId;
 use moobius::service::{AsService, Channel, ChannelEvent, ServiceBuilder};
@@ -42,8 +42,9 @@ impl Handler<Ping> for Idle {
 }
 
 /// The child mode: reads its setup from the file `$VS_PYTHON_CHILD`, starts a service on those
-/// channels, pings every channel actor, prints `weighed: {"rss_kib", "hwm_kib"}` and waits to be
-/// killed.
+/// channels, pings every channel actor, prints `weighed: {"rss_kib", "hwm_kib", "anon_kib",
+/// "file_kib"}` (VmRSS, VmHWM, and VmRSS split into anonymous and file-backed pages) and waits to
+/// be killed.
 pub(crate) fn child(path: &str) -> ! {
     let setup: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("the child's setup file"))
         .expect("the child's setup is JSON");
@@ -70,6 +71,8 @@ pub(crate) fn child(path: &str) -> ! {
             "channels": channels.len(),
             "rss_kib": status_kib("self", "VmRSS"),
             "hwm_kib": status_kib("self", "VmHWM"),
+            "anon_kib": status_kib("self", "RssAnon"),
+            "file_kib": status_kib("self", "RssFile"),
         });
         println!("weighed: {weighed}");
         std::future::pending::<()>().await;
@@ -81,20 +84,31 @@ pub(crate) fn child(path: &str) -> ! {
 pub(crate) struct Weighed {
     pub(crate) rss_kib: u64,
     pub(crate) hwm_kib: u64,
+    /// VmRSS's anonymous pages (heap, stacks, relocated data).
+    pub(crate) anon_kib: u64,
+    /// VmRSS's file-backed pages: the code and read-only data of the binary and of libc mapped
+    /// in (the kernel maps pages around each one touched, so this grows with the binary's size).
+    pub(crate) file_kib: u64,
 }
 
-pub(crate) async fn weigh_service(
-    remote: &Remote,
-    w: &World,
-    service_id: &str,
-    channels: &[ChannelId],
-) -> Weighed {
+/// A service's account and its service.
+pub(crate) struct Owner<'a> {
+    pub(crate) email: &'a str,
+    pub(crate) password: &'a str,
+    pub(crate) service_id: &'a str,
+}
+
+/// Weighs a service process of `owner`'s service on `channels` (already bound to it). Its
+/// start-up lists every service of the account with its channels (to bind what is unbound), so
+/// the account's other channels count in the figure: the one-channel process is weighed with an
+/// account of its own.
+pub(crate) async fn weigh_service(remote: &Remote, owner: &Owner<'_>, channels: &[ChannelId]) -> Weighed {
     let dir = std::env::temp_dir().join(format!("moobius-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("child-{}.json", channels.len()));
     let setup = json!({
-        "email": w.owner.username, "password": "owner-password", "http": remote.http, "ws": remote.ws,
-        "service_id": service_id, "channels": channels,
+        "email": owner.email, "password": owner.password, "http": remote.http, "ws": remote.ws,
+        "service_id": owner.service_id, "channels": channels,
     });
     std::fs::write(&path, setup.to_string()).unwrap();
     let exe = std::env::current_exe().expect("the bench's own path");
@@ -104,5 +118,11 @@ pub(crate) async fn weigh_service(
     drop(process);
     let _ = std::fs::remove_file(&path);
     let value: Value = serde_json::from_str(&line).unwrap();
-    Weighed { rss_kib: value["rss_kib"].as_u64().unwrap(), hwm_kib: value["hwm_kib"].as_u64().unwrap() }
+    let kib = |key: &str| value[key].as_u64().unwrap_or_else(|| panic!("no {key} in {line}"));
+    Weighed {
+        rss_kib: kib("rss_kib"),
+        hwm_kib: kib("hwm_kib"),
+        anon_kib: kib("anon_kib"),
+        file_kib: kib("file_kib"),
+    }
 }
