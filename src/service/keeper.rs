@@ -39,7 +39,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{self, Poll, Waker};
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
@@ -109,7 +109,9 @@ pub(crate) struct Board {
     statuses: Mutex<HashMap<ChannelId, ChannelStatus>>,
     /// Channels with an actor (running or not).
     channels: AtomicUsize,
-    notices: broadcast::Sender<Supervision>,
+    /// Made by the first watcher (its buffer is [`NOTICE_CAPACITY`] notices): with none, a
+    /// notice has nobody to go to.
+    notices: OnceLock<broadcast::Sender<Supervision>>,
 }
 
 /// What [`Board::summary`] adds up.
@@ -129,11 +131,7 @@ const NOTICE_CAPACITY: usize = 256;
 
 impl Board {
     pub(crate) fn new() -> Arc<Self> {
-        Arc::new(Self {
-            statuses: Mutex::default(),
-            channels: AtomicUsize::new(0),
-            notices: broadcast::channel(NOTICE_CAPACITY).0,
-        })
+        Arc::new(Self { statuses: Mutex::default(), channels: AtomicUsize::new(0), notices: OnceLock::new() })
     }
 
     pub(crate) fn status(&self, channel: &str) -> Option<ChannelStatus> {
@@ -141,7 +139,7 @@ impl Board {
     }
 
     pub(crate) fn watch(&self) -> broadcast::Receiver<Supervision> {
-        self.notices.subscribe()
+        self.notices.get_or_init(|| broadcast::channel(NOTICE_CAPACITY).0).subscribe()
     }
 
     /// The channel actors by state, and their restarts, failures and dropped events summed (no
@@ -192,7 +190,9 @@ impl Board {
     }
 
     fn notify(&self, channel_id: &ChannelId, kind: SupervisionKind) {
-        let _ = self.notices.send(Supervision { channel_id: channel_id.clone(), kind });
+        if let Some(notices) = self.notices.get() {
+            let _ = notices.send(Supervision { channel_id: channel_id.clone(), kind });
+        }
     }
 }
 
