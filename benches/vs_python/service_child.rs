@@ -117,7 +117,12 @@ pub(crate) async fn weigh_service(remote: &Remote, owner: &Owner<'_>, channels: 
     let line = line_after_within(&mut lines, LONG, "weighed: ").await;
     drop(process);
     let _ = std::fs::remove_file(&path);
-    let value: Value = serde_json::from_str(&line).unwrap();
+    parse_weighed(&line)
+}
+
+/// A child's `weighed:` line (after the prefix).
+pub(crate) fn parse_weighed(line: &str) -> Weighed {
+    let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
     let kib = |key: &str| value[key].as_u64().unwrap_or_else(|| panic!("no {key} in {line}"));
     Weighed {
         rss_kib: kib("rss_kib"),
