@@ -40,6 +40,7 @@
 //! Start one with [`ServiceBuilder`]; run several with the [`Wand`].
 
 pub mod action;
+mod board;
 mod callback;
 mod channel;
 mod error;
@@ -57,18 +58,19 @@ mod runner;
 mod wand;
 
 #[cfg(feature = "metrics")]
-pub(crate) use keeper::{Board, BoardSummary};
+pub(crate) use board::{Board, BoardSummary};
 
 pub use action::{
     ActionError, ActionErrorKind, ActionReceipt, Actions, ClickButton, ClickMenuItem, CreateAgent,
     JoinChannel, LeaveChannel, Refresh, SendAction, SendButtons, SendCanvas, SendChannelInfo, SendCharacters,
     SendFrame, SendMenu, SendMessage, SendStyle,
 };
+pub use board::{ChannelState, ChannelStatus, Supervision, SupervisionKind};
 pub use callback::{Service, ServiceActor, ServiceContext, ServiceResult};
 pub use channel::Channel;
 pub use error::{ServiceError, ServiceErrorKind};
 pub use event::{ChannelEvent, ChatMessage, EventKind, Fetch, HandlerError, HandlerResult, Update};
-pub use keeper::{ChannelError, ChannelState, ChannelStatus, Supervision, SupervisionKind};
+pub use keeper::ChannelError;
 #[cfg(feature = "platform")]
 pub use launch::{DEV_PASSWORD, Launch};
 pub use outbox::{ActionResponse, Outbox};

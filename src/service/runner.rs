@@ -2,12 +2,13 @@
 //! runtime, the router, the outbox and a supervised actor per channel; and the handle the program
 //! keeps to reach them.
 
+use super::board::{Board, ChannelStatus, Supervision};
 use super::callback::{Service, ServiceActor};
 use super::channel::Channel;
 use super::channel::Failed;
 use super::error::{ServiceError, ServiceErrorKind};
 use super::event::ChannelEvent;
-use super::keeper::{Board, ChannelError, ChannelStatus, Factory, Keepers, Reach, Supervision};
+use super::keeper::{ChannelError, Factory, Keepers, Reach};
 use super::outbox::{Outbox, Speaker};
 use super::restart::RestartPolicy;
 use super::role::{AsService, AsUser, Role};
