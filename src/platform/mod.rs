@@ -50,6 +50,7 @@ mod stats;
 pub mod studio;
 mod traffic;
 pub mod transcript;
+mod wire;
 mod ws;
 
 pub use config::*;
@@ -61,3 +62,4 @@ pub use studio::{
     STUDIO_MAX_LATENCY, STUDIO_TRANSCRIPT_BYTES, STUDIO_TRANSCRIPT_FRAMES,
 };
 pub use traffic::{ConnectionTraffic, Peer, RefusedFrame, TrafficReport};
+pub use wire::WRITE_BACKLOG;

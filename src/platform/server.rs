@@ -8,9 +8,12 @@ use super::hub::Hub;
 use super::studio::{self, Studio};
 use super::traffic::TrafficReport;
 use super::{http, ws};
-use actix_web::dev::{Extensions, ServerHandle, Service as _};
-use actix_web::{App, HttpServer, web};
-use std::any::Any;
+use actix_codec::Framed;
+use actix_http::{HttpService, Request, h1};
+use actix_service::{fn_service, map_config};
+use actix_web::dev::{AppConfig, Extensions, ServerHandle, Service as _};
+use actix_web::rt::net::TcpStream;
+use actix_web::{App, web};
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Duration;
@@ -62,28 +65,25 @@ impl Shared {
     }
 }
 
-/// A duplicate of a connection's socket, kept so the platform can cut it as a network failure
-/// would (shut down, no close frame).
-#[derive(Clone)]
-pub(crate) struct ConnSocket(pub(crate) Arc<std::net::TcpStream>);
-
 /// Prepares each accepted socket: `TCP_NODELAY` (every frame is a small write answered by a
 /// small write; with Nagle's algorithm each would wait for the peer's delayed ACK, ~40 ms a round
-/// trip), and the duplicate kept for [`ConnSocket`].
-fn on_connect(connection: &dyn Any, extensions: &mut Extensions) {
-    let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else { return };
+/// trip).
+fn on_connect(stream: &TcpStream, _: &mut Extensions) {
     if let Err(error) = stream.set_nodelay(true) {
         log::debug!("could not set TCP_NODELAY on an accepted socket: {error}");
     }
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsFd;
-        if let Ok(fd) = stream.as_fd().try_clone_to_owned() {
-            extensions.insert(ConnSocket(Arc::new(std::net::TcpStream::from(fd))));
+}
+
+/// Where a WebSocket upgrade goes: the protocol at `/ws` and `/`, the studio's feed, or a 404.
+async fn upgrade(shared: Arc<Shared>, req: Request, framed: Framed<TcpStream, h1::Codec>) {
+    match req.path() {
+        "/ws" | "/" => ws::serve(shared, req, framed).await,
+        "/studio/feed" => studio::serve_feed(shared, req, framed).await,
+        path => {
+            let message = format!("no WebSocket at {path}: connect to /ws");
+            super::wire::refuse(framed, actix_http::StatusCode::NOT_FOUND, &message).await;
         }
     }
-    #[cfg(not(unix))]
-    let _ = extensions;
 }
 
 /// The embedded local Moobius platform.
@@ -169,42 +169,69 @@ fn bind(addr: impl ToSocketAddrs) -> Result<TcpListener, PlatformError> {
 }
 
 fn launch(shared: &Arc<Shared>, listener: TcpListener) -> Result<ServerHandle, PlatformError> {
-    let data = web::Data::from(shared.clone());
     let config = &shared.config;
-    let (workers, body_limit, request_timeout) =
-        (config.workers, config.http_body_limit, config.http_request_timeout);
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .app_data(web::PayloadConfig::new(body_limit))
-            .wrap_fn(move |req, service| {
-                let call = service.call(req);
-                async move {
-                    match tokio::time::timeout(request_timeout, call).await {
-                        Ok(result) => result,
-                        Err(_) => Err(http::timed_out(request_timeout).into()),
-                    }
-                }
-            })
-            .configure(|cfg| http::routes(cfg, body_limit))
-            .route("/ws", web::get().to(ws::upgrade))
-            .configure(studio::routes)
-            .configure(super::counters::routes)
-            .default_service(web::to(http::not_found))
-    })
-    .workers(workers)
-    .client_request_timeout(config.http_header_timeout)
-    .client_disconnect_timeout(Duration::from_secs(1))
-    .keep_alive(config.http_keep_alive)
-    .disable_signals()
-    .shutdown_timeout(0)
-    .on_connect(on_connect)
-    .listen(listener)
-    .map_err(|e| PlatformError::new(PlatformErrorKind::Server, Some(e)))?
-    .run();
+    let shared = shared.clone();
+    let (workers, header_timeout, keep_alive) =
+        (config.workers, config.http_header_timeout, config.http_keep_alive);
+    let server = actix_server::Server::build()
+        .workers(workers)
+        .disable_signals()
+        .shutdown_timeout(0)
+        .listen("moobius-platform", listener, move || {
+            let app = app(shared.clone());
+            let upgrades = shared.clone();
+            HttpService::build()
+                .client_request_timeout(header_timeout)
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .keep_alive(keep_alive)
+                .on_connect_ext(on_connect)
+                // The upgrade takes the socket and the connection runs in its own task: the HTTP
+                // dispatcher (and its buffers) end with the handshake.
+                .upgrade(fn_service(move |(req, framed): (Request, Framed<TcpStream, h1::Codec>)| {
+                    actix_web::rt::spawn(upgrade(upgrades.clone(), req, framed));
+                    async { Ok::<(), std::convert::Infallible>(()) }
+                }))
+                .finish(map_config(app, |()| AppConfig::default()))
+                .tcp()
+        })
+        .map_err(|e| PlatformError::new(PlatformErrorKind::Server, Some(e)))?
+        .run();
     let handle = server.handle();
     actix_web::rt::spawn(server);
     Ok(handle)
+}
+
+/// The HTTP side: the API, the studio, the metrics, and the answer to a non-upgrade GET `/ws`.
+fn app(
+    shared: Arc<Shared>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (body_limit, request_timeout) = (shared.config.http_body_limit, shared.config.http_request_timeout);
+    let data = web::Data::from(shared);
+    App::new()
+        .app_data(data)
+        .app_data(web::PayloadConfig::new(body_limit))
+        .wrap_fn(move |req, service| {
+            let call = service.call(req);
+            async move {
+                match tokio::time::timeout(request_timeout, call).await {
+                    Ok(result) => result,
+                    Err(_) => Err(http::timed_out(request_timeout).into()),
+                }
+            }
+        })
+        .configure(|cfg| http::routes(cfg, body_limit))
+        .route("/ws", web::get().to(ws::not_upgraded))
+        .configure(studio::routes)
+        .configure(super::counters::routes)
+        .default_service(web::to(http::not_found))
 }
 
 struct Inner {

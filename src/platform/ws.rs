@@ -4,14 +4,17 @@
 //! studio.
 
 use super::hub::{ConnId, Out};
-use super::server::{ConnSocket, Shared};
+use super::server::Shared;
 use super::studio::Dir;
 use super::traffic::{Peer, TrafficLog};
+use super::wire::{self, FLUSH_BATCH, WRITE_BACKLOG, Wire, WireError, WsMessage};
 use crate::protocol::{
     Context, ErrorEvent as ErrorFrame, Event, Frame, Incoming, Receipt, ReceiptKind, Request, ResumeGap,
 };
-use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
+use actix_codec::Framed;
+use actix_http::h1;
+use actix_http::ws::{CloseCode, CloseReason};
+use actix_web::rt::net::TcpStream;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,33 +22,38 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
-/// Upgrades the request and spawns the connection's task.
-pub(crate) async fn upgrade(
-    req: HttpRequest,
-    body: web::Payload,
-    shared: web::Data<Shared>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let (response, session, stream) = actix_ws::handle(&req, body)?;
-    let hard_limit = shared.config.hard_frame_limit;
-    let reassembly_limit = shared.config.reassembly_limit;
-    let stream =
-        stream.max_frame_size(hard_limit).aggregate_continuations().max_continuation_size(reassembly_limit);
-    let socket = req.conn_data::<ConnSocket>().map(|s| s.0.clone());
-    let (id, rx, cut, traffic) = shared.hub().open(socket);
+/// Answers a WebSocket upgrade at `/ws` or `/` and runs the connection until it ends.
+pub(crate) async fn serve(
+    shared: Arc<Shared>,
+    req: actix_http::Request,
+    framed: Framed<TcpStream, h1::Codec>,
+) {
+    let config = &shared.config;
+    let Some(wire) = wire::accept(&req, framed, config.hard_frame_limit, config.reassembly_limit).await
+    else {
+        return;
+    };
+    let (id, rx, cut, traffic) = shared.hub().open(Some(wire.socket()));
     shared.studio.opened(id);
     let latency = shared.studio.register(id);
     let connection = Connection {
         id,
-        shared: shared.into_inner(),
-        session,
+        shared,
+        wire,
         traffic,
         identity: None,
         closed_by_us: None,
         latency,
         delayed: VecDeque::new(),
     };
-    actix_web::rt::spawn(connection.run(stream, rx, cut));
-    Ok(response)
+    connection.run(rx, cut).await;
+}
+
+/// A GET at a WebSocket's path that asks for no upgrade: 400, saying how to connect.
+pub(crate) async fn not_upgraded() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::BadRequest().json(serde_json::json!({
+        "error": "WebSocket upgrade is expected: connect with a WebSocket client (GET with Upgrade: websocket)"
+    }))
 }
 
 /// Composes an event frame from the shared body: the same text [`Incoming::encode`] writes.
@@ -130,7 +138,7 @@ enum End {
 /// What the loop took in: from the client, or for it.
 enum Input {
     /// A message from the client (`None`: the stream ended).
-    Message(Option<Result<AggregatedMessage, actix_ws::ProtocolError>>),
+    Message(Option<Result<WsMessage, WireError>>),
     /// An event queued for the client (`None`: the hub dropped the queue).
     Out(Option<Out>),
     /// Frames held back by the studio's latency are due.
@@ -140,7 +148,7 @@ enum Input {
 struct Connection {
     id: ConnId,
     shared: Arc<Shared>,
-    session: Session,
+    wire: Wire,
     traffic: TrafficLog,
     identity: Option<Peer>,
     closed_by_us: Option<String>,
@@ -151,12 +159,7 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(
-        mut self,
-        mut stream: actix_ws::AggregatedMessageStream,
-        mut rx: mpsc::Receiver<Out>,
-        mut cut: watch::Receiver<Option<String>>,
-    ) {
+    async fn run(mut self, mut rx: mpsc::Receiver<Out>, mut cut: watch::Receiver<Option<String>>) {
         let idle_limit = self.shared.config.idle_limit;
         let login_limit = self.shared.config.login_deadline;
         let login_deadline = Instant::now() + login_limit;
@@ -165,6 +168,9 @@ impl Connection {
         // Taken in while a pause began: handled once resumed, so a pause holds every frame the
         // platform had not started on when `pause(true)` returned.
         let mut held: Option<Input> = None;
+        // Which of the client's frames and its events the next turn looks at first.
+        let mut turn = false;
+        let socket = self.wire.socket();
         let end = loop {
             if *paused.borrow_and_update() {
                 tokio::select! {
@@ -176,34 +182,49 @@ impl Connection {
                 }
                 continue;
             }
-            let due = self.delayed.front().map(|(due, _)| *due);
-            let input = match held.take() {
+            if cut.borrow().is_some() {
+                break End::Cut;
+            }
+            let input = match held.take().or_else(|| self.ready_input(&mut rx, &mut turn)) {
                 Some(input) => input,
-                // Unbiased: a client that sends without pause must not starve its own deliveries.
-                None => tokio::select! {
-                    _ = cut.wait_for(Option::is_some) => break End::Cut,
-                    changed = paused.changed() => {
-                        if changed.is_err() { break End::Gone }
-                        continue;
+                // Nothing more at hand: what the batch wrote goes out, then the loop waits.
+                None => {
+                    if self.wire.flush().is_err() {
+                        break End::Gone;
                     }
-                    message = stream.recv() => Input::Message(message),
-                    out = rx.recv() => Input::Out(out),
-                    () = sleep_until(due.unwrap_or(deadline)), if due.is_some() => Input::Due,
-                    () = sleep_until(login_deadline), if self.identity.is_none() => {
-                        let reason = format!(
-                            "not logged in within {} s of connecting: send service_login / user_login first",
-                            login_limit.as_secs_f64()
-                        );
-                        break End::Close(CloseReason { code: CloseCode::Policy, description: Some(reason) });
+                    let backlog = self.wire.backlog();
+                    let congested = backlog > WRITE_BACKLOG;
+                    let due = self.delayed.front().map(|(due, _)| *due);
+                    // Unbiased: a client that sends without pause must not starve its own deliveries.
+                    tokio::select! {
+                        _ = cut.wait_for(Option::is_some) => break End::Cut,
+                        changed = paused.changed() => {
+                            if changed.is_err() { break End::Gone }
+                            continue;
+                        }
+                        message = self.wire.recv(), if !congested => Input::Message(message),
+                        out = rx.recv(), if !congested => Input::Out(out),
+                        writable = socket.writable(), if backlog > 0 => {
+                            if writable.is_err() { break End::Gone }
+                            continue;
+                        }
+                        () = sleep_until(due.unwrap_or(deadline)), if due.is_some() => Input::Due,
+                        () = sleep_until(login_deadline), if self.identity.is_none() => {
+                            let reason = format!(
+                                "not logged in within {} s of connecting: send service_login / user_login first",
+                                login_limit.as_secs_f64()
+                            );
+                            break End::Close(CloseReason { code: CloseCode::Policy, description: Some(reason) });
+                        }
+                        () = sleep_until(deadline) => {
+                            let reason = format!(
+                                "idle for more than {} s: send a heartbeat or a ping to keep the connection",
+                                idle_limit.as_secs_f64()
+                            );
+                            break End::Close(CloseReason { code: CloseCode::Policy, description: Some(reason) });
+                        }
                     }
-                    () = sleep_until(deadline) => {
-                        let reason = format!(
-                            "idle for more than {} s: send a heartbeat or a ping to keep the connection",
-                            idle_limit.as_secs_f64()
-                        );
-                        break End::Close(CloseReason { code: CloseCode::Policy, description: Some(reason) });
-                    }
-                },
+                }
             };
             // The pause may have begun while this was being taken in (the select saw both ready
             // and picked this one): then it waits.
@@ -214,7 +235,7 @@ impl Connection {
             if matches!(input, Input::Message(_)) {
                 deadline = Instant::now() + idle_limit;
             }
-            if let Some(end) = self.on_input(input).await {
+            if let Some(end) = self.on_input(input) {
                 break end;
             }
         };
@@ -223,118 +244,129 @@ impl Connection {
             End::Cut => cut.borrow().clone(),
             End::Gone => None,
         };
-        match end {
+        let close = match end {
             End::Close(reason) => {
                 self.closed_by_us = reason.description.clone();
                 self.traffic.closed(reason.description.as_deref());
-                let _ = self.session.close(Some(reason)).await;
+                Some(reason)
             }
             End::Cut => {
                 let why = cut.borrow().clone();
                 self.traffic.closed(why.as_deref());
-                drop(self.session);
+                None
             }
-            End::Gone => drop(self.session),
-        }
+            End::Gone => None,
+        };
         self.shared.studio.closed(self.id, reason.as_deref());
         self.shared.studio.unregister(self.id);
         self.shared.hub().close(self.id);
         log::debug!(
             "connection {} ended{}",
             self.id,
-            self.closed_by_us.map(|r| format!(": {r}")).unwrap_or_default()
+            self.closed_by_us.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
         );
+        if let Some(reason) = close {
+            self.wire.close(Some(reason)).await;
+        }
+    }
+
+    /// What can be taken in without waiting: a due late frame, a frame already read, an event
+    /// already queued (the last two in turns), unless the batch's output is large enough to go.
+    fn ready_input(&mut self, rx: &mut mpsc::Receiver<Out>, turn: &mut bool) -> Option<Input> {
+        if self.wire.backlog() >= FLUSH_BATCH {
+            return None;
+        }
+        if self.delayed.front().is_some_and(|(due, _)| *due <= Instant::now()) {
+            return Some(Input::Due);
+        }
+        *turn = !*turn;
+        let message = |wire: &mut Wire| wire.try_recv().map(|m| Input::Message(Some(m)));
+        let out = |rx: &mut mpsc::Receiver<Out>| rx.try_recv().ok().map(|out| Input::Out(Some(out)));
+        if *turn {
+            message(&mut self.wire).or_else(|| out(rx))
+        } else {
+            out(rx).or_else(|| message(&mut self.wire))
+        }
     }
 
     /// Handles what the loop took in; `Some(end)` ends the connection.
-    async fn on_input(&mut self, input: Input) -> Option<End> {
+    fn on_input(&mut self, input: Input) -> Option<End> {
         match input {
-            Input::Message(None) | Input::Out(None) => Some(End::Gone),
-            Input::Message(Some(Err(error))) => {
-                let reason = format!("websocket protocol error: {error}");
-                // actix-ws reports a reassembly over `max_continuation_size` as this I/O error.
-                let code = match &error {
-                    actix_ws::ProtocolError::Overflow => CloseCode::Size,
-                    actix_ws::ProtocolError::Io(e) if e.to_string().contains("continuation size") => {
-                        CloseCode::Size
-                    }
-                    _ => CloseCode::Protocol,
-                };
-                Some(End::Close(CloseReason { code, description: Some(reason) }))
+            Input::Message(None) | Input::Out(None) | Input::Message(Some(Err(WireError::Io(_)))) => {
+                Some(End::Gone)
             }
-            Input::Message(Some(Ok(message))) => match self.on_message(message).await {
-                Ok(end) => end,
-                Err(()) => Some(End::Gone),
-            },
-            Input::Out(Some(out)) => self.write(render(&out)).await.err().map(|()| End::Gone),
-            Input::Due => self.write_due().await.err().map(|()| End::Gone),
+            Input::Message(Some(Err(error))) => Some(End::Close(error.close_reason())),
+            Input::Message(Some(Ok(message))) => self.on_message(message),
+            Input::Out(Some(out)) => {
+                self.write(render(&out));
+                None
+            }
+            Input::Due => {
+                self.write_due();
+                None
+            }
         }
     }
 
     /// Writes `text` now, or later when the studio set a latency (behind what is already late,
     /// so the order is kept).
-    async fn write(&mut self, text: String) -> Result<(), ()> {
+    fn write(&mut self, text: String) {
         let latency = self.latency.load(Ordering::Acquire);
         if latency == 0 && self.delayed.is_empty() {
-            return self.write_now(text).await;
+            return self.write_now(&text);
         }
         self.delayed.push_back((Instant::now() + Duration::from_millis(latency), text));
-        Ok(())
     }
 
     /// Writes the late frames that are due.
-    async fn write_due(&mut self) -> Result<(), ()> {
+    fn write_due(&mut self) {
         let now = Instant::now();
         while self.delayed.front().is_some_and(|(due, _)| *due <= now) {
             if let Some((_, text)) = self.delayed.pop_front() {
-                self.write_now(text).await?;
+                self.write_now(&text);
             }
         }
-        Ok(())
     }
 
-    async fn write_now(&mut self, text: String) -> Result<(), ()> {
-        self.traffic.sent(&text);
-        self.shared.studio.frame(self.id, self.identity.as_ref(), Dir::Out, &text);
-        self.session.text(text).await.map_err(|_| ())
+    /// Queues `text` on the wire (it goes out when the batch ends).
+    fn write_now(&mut self, text: &str) {
+        self.traffic.sent(text);
+        self.shared.studio.frame(self.id, self.identity.as_ref(), Dir::Out, text);
+        self.wire.text(text);
     }
 
-    async fn refuse(
-        &mut self,
-        request_id: Option<&str>,
-        origin_type: &str,
-        reason: String,
-    ) -> Result<(), ()> {
+    fn refuse(&mut self, request_id: Option<&str>, origin_type: &str, reason: String) {
         self.traffic.refused(request_id, origin_type, &reason);
         let text = match request_id {
             Some(id) => receipt(id, origin_type, &Err(reason)),
             None => error_frame(reason, None),
         };
-        self.write(text).await
+        self.write(text);
     }
 
-    /// Handles one message; `Ok(Some(end))` ends the connection.
-    async fn on_message(&mut self, message: AggregatedMessage) -> Result<Option<End>, ()> {
+    /// Handles one message; `Some(end)` ends the connection.
+    fn on_message(&mut self, message: WsMessage) -> Option<End> {
         match message {
-            AggregatedMessage::Ping(bytes) => {
-                self.session.pong(&bytes).await.map_err(|_| ())?;
-                Ok(None)
+            WsMessage::Ping(bytes) => {
+                self.wire.pong(&bytes);
+                None
             }
-            AggregatedMessage::Pong(_) => Ok(None),
-            AggregatedMessage::Close(_) => {
-                Ok(Some(End::Close(CloseReason { code: CloseCode::Normal, description: None })))
-            }
-            AggregatedMessage::Binary(_) => {
+            WsMessage::Pong => None,
+            WsMessage::Close => Some(End::Close(CloseReason { code: CloseCode::Normal, description: None })),
+            WsMessage::Binary => {
                 let reason =
                     "binary frames are not part of the protocol: send one JSON object per text frame";
-                self.refuse(None, "", reason.to_owned()).await?;
-                Ok(None)
+                self.refuse(None, "", reason.to_owned());
+                None
             }
-            AggregatedMessage::Text(text) => self.on_text(&text).await,
+            WsMessage::Text(bytes) => match std::str::from_utf8(&bytes) {
+                Ok(text) => self.on_text(text),
+                Err(_) => Some(End::Close(WireError::NotUtf8.close_reason())),
+            },
         }
     }
 
-    async fn on_text(&mut self, text: &str) -> Result<Option<End>, ()> {
+    fn on_text(&mut self, text: &str) -> Option<End> {
         self.shared.studio.frame(self.id, self.identity.as_ref(), Dir::In, text);
         let max = self.shared.config.max_frame;
         if text.len() > max {
@@ -342,41 +374,41 @@ impl Connection {
                 "frame of {} bytes is over the {max}-byte limit: send smaller frames (upload large content over HTTP)",
                 text.len()
             );
-            self.refuse(None, "", reason).await?;
-            return Ok(None);
+            self.refuse(None, "", reason);
+            return None;
         }
         let request = match Request::decode(text) {
             Ok(request) => request,
             Err(error) => {
                 let request_id = error.request_id().map(str::to_owned);
                 self.traffic.refused(request_id.as_deref(), "", &error.to_string());
-                self.write(error_frame(error.to_string(), request_id)).await?;
-                return Ok(None);
+                self.write(error_frame(error.to_string(), request_id));
+                return None;
             }
         };
         self.traffic.received(&request.frame);
         let origin_type = request.frame.frame_type();
         let request_id = request.request_id.as_deref();
         let verdict = match &self.identity {
-            None => return self.before_login(&request).await,
+            None => return self.before_login(&request),
             Some(identity) => self.shared.hub().handle(identity, &request),
         };
         match (request_id, verdict) {
-            (Some(id), Ok(())) => self.write(receipt(id, origin_type, &Ok(()))).await?,
-            (_, Err(reason)) => self.refuse(request_id, origin_type, reason).await?,
+            (Some(id), Ok(())) => self.write(receipt(id, origin_type, &Ok(()))),
+            (_, Err(reason)) => self.refuse(request_id, origin_type, reason),
             (None, Ok(())) => {}
         }
-        Ok(None)
+        None
     }
 
-    async fn before_login(&mut self, request: &Request) -> Result<Option<End>, ()> {
+    fn before_login(&mut self, request: &Request) -> Option<End> {
         let origin_type = request.frame.frame_type();
         let request_id = request.request_id.as_deref();
         if !matches!(request.frame, Frame::ServiceLogin { .. } | Frame::UserLogin { .. }) {
             let reason =
                 format!("log in first: `{origin_type}` before service_login / user_login is refused");
-            self.refuse(request_id, origin_type, reason).await?;
-            return Ok(None);
+            self.refuse(request_id, origin_type, reason);
+            return None;
         }
         let result = self.shared.hub().login(self.id, &request.frame);
         match result {
@@ -384,17 +416,17 @@ impl Connection {
                 self.shared.studio.logged_in(self.id, &identity);
                 self.identity = Some(identity);
                 if let Some(id) = request_id {
-                    self.write(receipt(id, origin_type, &Ok(()))).await?;
+                    self.write(receipt(id, origin_type, &Ok(())));
                 }
                 for out in &replay {
-                    self.write(render(out)).await?;
+                    self.write(render(out));
                 }
-                Ok(None)
+                None
             }
             Err(reason) => {
                 let reason = format!("login refused: {reason}");
-                self.refuse(request_id, origin_type, reason.clone()).await?;
-                Ok(Some(End::Close(CloseReason { code: CloseCode::Policy, description: Some(reason) })))
+                self.refuse(request_id, origin_type, reason.clone());
+                Some(End::Close(CloseReason { code: CloseCode::Policy, description: Some(reason) }))
             }
         }
     }

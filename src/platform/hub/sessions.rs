@@ -7,6 +7,7 @@ use super::{ConnId, Hub, Out, Verdict};
 use crate::platform::PlatformStats;
 use crate::platform::traffic::{ConnectionTraffic, Peer, TrafficLog};
 use crate::protocol::{Frame, Request};
+use actix_web::rt::net::TcpStream;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,13 +18,13 @@ use tokio::sync::{mpsc, watch};
 #[derive(Debug, Clone)]
 pub(crate) struct Cut {
     signal: watch::Sender<Option<String>>,
-    socket: Option<Arc<std::net::TcpStream>>,
+    socket: Option<Arc<TcpStream>>,
 }
 
 impl Cut {
     pub(crate) fn cut(&self, why: &str) {
         if let Some(socket) = &self.socket {
-            let _ = socket.shutdown(std::net::Shutdown::Both);
+            let _ = socket2::SockRef::from(&**socket).shutdown(std::net::Shutdown::Both);
         }
         self.signal.send_if_modified(|reason| {
             if reason.is_none() {
@@ -56,7 +57,7 @@ impl Hub {
     /// Registers a new connection; its task reads `rx` and watches the cut signal.
     pub(crate) fn open(
         &mut self,
-        socket: Option<Arc<std::net::TcpStream>>,
+        socket: Option<Arc<TcpStream>>,
     ) -> (ConnId, mpsc::Receiver<Out>, watch::Receiver<Option<String>>, TrafficLog) {
         let id = self.next_conn;
         self.next_conn += 1;

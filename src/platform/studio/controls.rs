@@ -3,11 +3,11 @@
 //! to list connections and channels and to inject faults.
 
 use super::assets::ASSETS;
-use super::{PeerJson, STUDIO_MAX_LATENCY, feed};
+use super::{PeerJson, STUDIO_MAX_LATENCY};
 use crate::platform::server::{Shared, restart_in_background};
 use crate::platform::ws;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -15,7 +15,7 @@ use std::time::Duration;
 /// Registers the page, its files, the feed and the controls.
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(root))
-        .route("/studio/feed", web::get().to(feed::feed))
+        .route("/studio/feed", web::get().to(ws::not_upgraded))
         .route("/studio/api/connections", web::get().to(connections))
         .route("/studio/api/channels", web::get().to(channels))
         .route("/studio/api/sever", web::post().to(sever))
@@ -37,22 +37,11 @@ fn serve(asset: &'static super::assets::Asset) -> HttpResponse {
 }
 
 /// `GET /`: the protocol for a WebSocket upgrade (as `/ws`), the page otherwise.
-async fn root(
-    req: HttpRequest,
-    body: web::Payload,
-    shared: web::Data<Shared>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let upgrade = req
-        .headers()
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    if upgrade {
-        return ws::upgrade(req, body, shared).await;
-    }
+/// `GET /`: the page (a WebSocket upgrade there never reaches the app: it gets the protocol).
+async fn root() -> HttpResponse {
     match ASSETS.iter().find(|a| a.path == "/") {
-        Some(page) => Ok(serve(page)),
-        None => Ok(HttpResponse::NotFound().finish()),
+        Some(page) => serve(page),
+        None => HttpResponse::NotFound().finish(),
     }
 }
 

@@ -4,8 +4,10 @@
 
 use super::{STUDIO_FEEDS, now_ms};
 use crate::platform::server::Shared;
-use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessage, Session};
+use crate::platform::wire::{self, WRITE_BACKLOG, Wire, WsMessage};
+use actix_codec::Framed;
+use actix_http::{Request, StatusCode, h1};
+use actix_web::rt::net::TcpStream;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -20,26 +22,22 @@ impl Drop for FeedSlot {
     }
 }
 
-/// `GET /studio/feed`: upgrades, unless [`STUDIO_FEEDS`] are open already (503).
-pub(super) async fn feed(
-    req: HttpRequest,
-    body: web::Payload,
-    shared: web::Data<Shared>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let shared = shared.into_inner();
+/// A WebSocket upgrade at `/studio/feed`: served, unless [`STUDIO_FEEDS`] are open already (503).
+pub(crate) async fn serve_feed(shared: Arc<Shared>, req: Request, framed: Framed<TcpStream, h1::Codec>) {
     if shared.studio.feeds.fetch_add(1, Ordering::AcqRel) >= STUDIO_FEEDS {
         shared.studio.feeds.fetch_sub(1, Ordering::AcqRel);
         let message = format!("{STUDIO_FEEDS} studio feeds are open already: close one first");
-        return Ok(HttpResponse::ServiceUnavailable().json(json!({ "error": message })));
+        wire::refuse(framed, StatusCode::SERVICE_UNAVAILABLE, &message).await;
+        return;
     }
-    let slot = FeedSlot(shared.clone());
-    let (response, session, stream) = actix_ws::handle(&req, body)?;
-    let stream = stream.max_frame_size(4096).aggregate_continuations().max_continuation_size(4096);
-    actix_web::rt::spawn(run(slot, session, stream));
-    Ok(response)
+    let slot = FeedSlot(shared);
+    // The feed reads only pings and closes.
+    if let Some(wire) = wire::accept(&req, framed, 4096, 4096).await {
+        run(slot, wire).await;
+    }
 }
 
-async fn run(slot: FeedSlot, mut session: Session, mut stream: actix_ws::AggregatedMessageStream) {
+async fn run(slot: FeedSlot, mut wire: Wire) {
     let studio = &slot.0.studio;
     let (history, mut live) = studio.subscribe();
     let hello = json!({
@@ -50,32 +48,37 @@ async fn run(slot: FeedSlot, mut session: Session, mut stream: actix_ws::Aggrega
         "paused": *slot.0.paused.borrow(),
         "recording": studio.enabled(),
     });
-    if session.text(hello.to_string()).await.is_err() {
-        return;
-    }
-    for event in history {
-        if session.text(&*event).await.is_err() {
+    wire.text(&hello.to_string());
+    let socket = wire.socket();
+    let mut history = history.into_iter();
+    loop {
+        // The history goes out as the socket takes it, not all into the buffer at once.
+        while wire.backlog() < WRITE_BACKLOG {
+            let Some(event) = history.next() else { break };
+            wire.text(&event);
+        }
+        if wire.flush().is_err() {
             return;
         }
-    }
-    loop {
+        let backlog = wire.backlog();
+        let congested = backlog >= WRITE_BACKLOG || history.len() > 0;
         tokio::select! {
-            event = live.recv() => match event {
-                Ok(event) => if session.text(&*event).await.is_err() { return },
+            // A reader that falls behind lags in the broadcast, not in this buffer.
+            event = live.recv(), if !congested => match event {
+                Ok(event) => wire.text(&event),
                 Err(RecvError::Lagged(count)) => {
                     let dropped = json!({"kind": "dropped", "n": 0, "at": now_ms(), "count": count});
-                    if session.text(dropped.to_string()).await.is_err() { return }
+                    wire.text(&dropped.to_string());
                 }
                 Err(RecvError::Closed) => break,
             },
-            message = stream.recv() => match message {
-                Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                    if session.pong(&bytes).await.is_err() { return }
-                }
-                Some(Ok(AggregatedMessage::Close(_))) | Some(Err(_)) | None => break,
+            writable = socket.writable(), if backlog > 0 => if writable.is_err() { return },
+            message = wire.recv() => match message {
+                Some(Ok(WsMessage::Ping(bytes))) => wire.pong(&bytes),
+                Some(Ok(WsMessage::Close) | Err(_)) | None => break,
                 Some(Ok(_)) => {}
             },
         }
     }
-    let _ = session.close(None).await;
+    wire.close(None).await;
 }

@@ -12,6 +12,7 @@ mod record;
 pub use record::{STUDIO_TRANSCRIPT_BYTES, STUDIO_TRANSCRIPT_FRAMES};
 
 pub(crate) use controls::routes;
+pub(crate) use feed::serve_feed;
 
 use super::hub::ConnId;
 use super::traffic::Peer;
