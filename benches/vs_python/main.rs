@@ -99,13 +99,12 @@ fn main() {
     let channels = size("VS_CHANNELS", 10_000, 10).max(2);
 
     let nofile = raise_nofile();
-    // The platform holds two descriptors per connection (the accepted socket and the duplicate
-    // it keeps to cut it, src/platform/server.rs `on_connect`); this process one per user.
-    let fits = (nofile as usize).saturating_sub(1_000) / 2;
+    // The platform and this process each hold one descriptor per user, plus a margin.
+    let fits = (nofile as usize).saturating_sub(1_000);
     if users > fits {
         eprintln!(
             "note: RLIMIT_NOFILE is {nofile} (its hard limit; raising it needs CAP_SYS_RESOURCE) and the platform \
-             takes two descriptors per connection: fan-out shrunk from {users} to {fits} users"
+             takes one descriptor per connection: fan-out shrunk from {users} to {fits} users"
         );
         users = fits;
     }

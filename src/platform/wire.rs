@@ -34,7 +34,7 @@ pub(crate) const FLUSH_BATCH: usize = 64 * 1024;
 /// Unflushed output past which a connection takes no more input (neither its client's frames
 /// nor events for it) until the socket drains: a client that writes without reading is slowed
 /// by TCP, and its queued events back up into the hub, which cuts a slow consumer.
-pub const WRITE_BACKLOG: usize = 1024 * 1024;
+pub const WRITE_BACKLOG: usize = 4 * 1024 * 1024;
 
 /// How long the closing handshake may take: the close frame written, then the client's close
 /// (or end of stream) awaited.

@@ -22,17 +22,20 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
-/// Answers a WebSocket upgrade at `/ws` or `/` and runs the connection until it ends.
+/// Answers a WebSocket upgrade at `/ws` or `/` and runs the connection in a task of its own.
+///
+/// The request is let go once answered (its header values share the HTTP read buffer), and the
+/// connection's task holds only its loop, not the handshake's state: an idle connection costs
+/// what the loop needs.
 pub(crate) async fn serve(
     shared: Arc<Shared>,
     req: actix_http::Request,
     framed: Framed<TcpStream, h1::Codec>,
 ) {
     let config = &shared.config;
-    let Some(wire) = wire::accept(&req, framed, config.hard_frame_limit, config.reassembly_limit).await
-    else {
-        return;
-    };
+    let wire = wire::accept(&req, framed, config.hard_frame_limit, config.reassembly_limit).await;
+    drop(req);
+    let Some(wire) = wire else { return };
     let (id, rx, cut, traffic) = shared.hub().open(Some(wire.socket()));
     shared.studio.opened(id);
     let latency = shared.studio.register(id);
@@ -46,7 +49,7 @@ pub(crate) async fn serve(
         latency,
         delayed: VecDeque::new(),
     };
-    connection.run(rx, cut).await;
+    actix_web::rt::spawn(connection.run(rx, cut));
 }
 
 /// A GET at a WebSocket's path that asks for no upgrade: 400, saying how to connect.

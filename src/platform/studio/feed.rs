@@ -32,7 +32,9 @@ pub(crate) async fn serve_feed(shared: Arc<Shared>, req: Request, framed: Framed
     }
     let slot = FeedSlot(shared);
     // The feed reads only pings and closes.
-    if let Some(wire) = wire::accept(&req, framed, 4096, 4096).await {
+    let wire = wire::accept(&req, framed, 4096, 4096).await;
+    drop(req);
+    if let Some(wire) = wire {
         run(slot, wire).await;
     }
 }

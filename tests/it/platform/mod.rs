@@ -15,3 +15,4 @@ mod memory;
 mod routing;
 mod studio;
 mod transcript;
+mod upgrade;
