@@ -2,8 +2,9 @@
 //! frame is receipted again and not delivered twice. Bounded by age, by count per sender and by
 //! count in total (oldest forgotten first), so no client can grow it without bound.
 
+use super::Map;
 use crate::platform::traffic::Peer;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,7 +22,7 @@ pub(crate) struct DedupLimits {
 struct Sender {
     /// Who it is, shared with the global order's entries (no copy of the id per request).
     peer: Arc<Peer>,
-    seen: HashMap<Arc<str>, Remembered>,
+    seen: Map<Arc<str>, Remembered>,
     /// Oldest first: (stamp, id).
     order: VecDeque<(u64, Arc<str>)>,
 }
@@ -29,7 +30,7 @@ struct Sender {
 /// Every sender's request ids.
 pub(crate) struct RequestMemory {
     limits: DedupLimits,
-    senders: HashMap<Peer, Sender>,
+    senders: Map<Peer, Sender>,
     /// Every entry in order of arrival: (stamp, when, sender). Entries a per-sender eviction
     /// already removed stay here until they reach the front (its length is bounded by `total`).
     order: VecDeque<(u64, Instant, Arc<Peer>)>,
@@ -39,7 +40,7 @@ pub(crate) struct RequestMemory {
 
 impl RequestMemory {
     pub(crate) fn new(limits: DedupLimits) -> Self {
-        Self { limits, senders: HashMap::new(), order: VecDeque::new(), next_stamp: 0, live: 0 }
+        Self { limits, senders: Map::default(), order: VecDeque::new(), next_stamp: 0, live: 0 }
     }
 
     /// The verdict `request_id` got from `sender`, if it is remembered.
@@ -59,7 +60,7 @@ impl RequestMemory {
         if !self.senders.contains_key(sender) {
             let peer = Arc::new(sender.clone());
             self.senders
-                .insert(sender.clone(), Sender { peer, seen: HashMap::new(), order: VecDeque::new() });
+                .insert(sender.clone(), Sender { peer, seen: Map::default(), order: VecDeque::new() });
         }
         let entry = self.senders.get_mut(sender).expect("inserted above");
         if entry.seen.insert(id.clone(), verdict).is_none() {

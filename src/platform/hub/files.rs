@@ -6,9 +6,9 @@
 //!
 //! [`PlatformConfig`]: crate::platform::PlatformConfig
 
+use super::Map;
 use super::{Fail, Hub, new_id};
 use bytes::Bytes;
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// The longest extension `GET /file/upload` accepts.
@@ -29,9 +29,9 @@ struct Slot {
 /// The files and the upload slots.
 #[derive(Default)]
 pub(super) struct FileStore {
-    files: HashMap<String, StoredFile>,
+    files: Map<String, StoredFile>,
     bytes: usize,
-    slots: HashMap<String, Slot>,
+    slots: Map<String, Slot>,
 }
 
 impl FileStore {

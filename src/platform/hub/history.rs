@@ -6,9 +6,10 @@
 //! Who sees which message: the owner of the channel and the owner of the service bound to it see
 //! all of them; a member sees the messages it sent and those delivered to it.
 
+use super::Map;
 use super::{Fail, Hub};
 use crate::platform::traffic::Peer;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// One delivered message: its body as delivered (serialized once, shared with the delivery).
@@ -53,10 +54,7 @@ pub(super) struct Delivered<'a> {
 }
 
 /// The channel's memory, made on first use (the id is copied only then, not per message).
-fn memory_of<'a>(
-    memories: &'a mut HashMap<String, ChannelMemory>,
-    channel_id: &str,
-) -> &'a mut ChannelMemory {
+fn memory_of<'a>(memories: &'a mut Map<String, ChannelMemory>, channel_id: &str) -> &'a mut ChannelMemory {
     if !memories.contains_key(channel_id) {
         memories.insert(channel_id.to_owned(), ChannelMemory::default());
     }

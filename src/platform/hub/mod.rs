@@ -35,9 +35,14 @@ use self::sessions::{Conn, PeerState};
 use self::signin::SignInGuard;
 use super::config::PlatformConfig;
 use super::traffic::{Peer, TrafficLogs};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The hub's maps: foldhash, seeded per map from a per-process random state, in place of
+/// SipHash, which was a tenth of the platform's instructions per forwarded message (callgrind).
+/// What a client can put in them is bounded by the limits of [`PlatformConfig`] (request ids
+/// per sender and in all, records, files), so a crafted collision costs a bounded amount.
+pub(crate) type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The platform's number for a connection.
 pub(crate) type ConnId = u64;
@@ -92,19 +97,19 @@ pub(crate) type Verdict = Result<(), String>;
 /// Everything the platform knows.
 pub(crate) struct Hub {
     config: PlatformConfig,
-    accounts: HashMap<String, Account>,
-    users: HashMap<String, UserRecord>,
-    tokens: HashMap<String, Token>,
-    refresh_tokens: HashMap<String, Token>,
-    services: HashMap<String, ServiceRecord>,
-    channels: HashMap<String, ChannelRecord>,
-    agents: HashMap<String, AgentRecord>,
-    groups: HashMap<String, GroupRecord>,
+    accounts: Map<String, Account>,
+    users: Map<String, UserRecord>,
+    tokens: Map<String, Token>,
+    refresh_tokens: Map<String, Token>,
+    services: Map<String, ServiceRecord>,
+    channels: Map<String, ChannelRecord>,
+    agents: Map<String, AgentRecord>,
+    groups: Map<String, GroupRecord>,
     files: FileStore,
     /// Each channel's history and temp groups, by channel id.
-    memories: HashMap<String, ChannelMemory>,
-    peers: HashMap<Peer, PeerState>,
-    conns: HashMap<ConnId, Conn>,
+    memories: Map<String, ChannelMemory>,
+    peers: Map<Peer, PeerState>,
+    conns: Map<ConnId, Conn>,
     next_conn: ConnId,
     logs: TrafficLogs,
     dedup: RequestMemory,
@@ -114,18 +119,18 @@ pub(crate) struct Hub {
 impl Hub {
     pub(crate) fn new(config: PlatformConfig) -> Self {
         Self {
-            accounts: HashMap::new(),
-            users: HashMap::new(),
-            tokens: HashMap::new(),
-            refresh_tokens: HashMap::new(),
-            services: HashMap::new(),
-            channels: HashMap::new(),
-            agents: HashMap::new(),
-            groups: HashMap::new(),
+            accounts: Map::default(),
+            users: Map::default(),
+            tokens: Map::default(),
+            refresh_tokens: Map::default(),
+            services: Map::default(),
+            channels: Map::default(),
+            agents: Map::default(),
+            groups: Map::default(),
             files: FileStore::default(),
-            memories: HashMap::new(),
-            peers: HashMap::new(),
-            conns: HashMap::new(),
+            memories: Map::default(),
+            peers: Map::default(),
+            conns: Map::default(),
             next_conn: 1,
             logs: TrafficLogs::new(
                 config.traffic_closed_records,

@@ -2,13 +2,13 @@
 //! counter and replay buffer (resume on login), and the request-id check every frame passes
 //! before routing; plus the traffic records and the sizes of what clients can grow.
 
+use super::Map;
 use super::replay::ReplayBuffer;
 use super::{ConnId, Hub, Out, Verdict};
 use crate::platform::PlatformStats;
 use crate::platform::traffic::{ConnectionTraffic, Peer, TrafficLog};
 use crate::protocol::{Frame, Request};
 use actix_web::rt::net::TcpStream;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, watch};
@@ -208,7 +208,7 @@ impl Hub {
 }
 
 /// The state of `identity`, created on first use (no clone of the key when it exists).
-pub(super) fn state_of<'a>(peers: &'a mut HashMap<Peer, PeerState>, identity: &Peer) -> &'a mut PeerState {
+pub(super) fn state_of<'a>(peers: &'a mut Map<Peer, PeerState>, identity: &Peer) -> &'a mut PeerState {
     if !peers.contains_key(identity) {
         peers.insert(identity.clone(), PeerState::default());
     }

@@ -4,7 +4,8 @@
 //! `failures` instants per account, and the right password waits at most `delay` once the
 //! wrong ones stop.
 
-use std::collections::{HashMap, VecDeque};
+use super::Map;
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 struct Failures {
@@ -17,12 +18,12 @@ pub(crate) struct SignInGuard {
     failures: usize,
     window: Duration,
     delay: Duration,
-    accounts: HashMap<String, Failures>,
+    accounts: Map<String, Failures>,
 }
 
 impl SignInGuard {
     pub(crate) fn new(failures: usize, window: Duration, delay: Duration) -> Self {
-        Self { failures: failures.max(1), window, delay, accounts: HashMap::new() }
+        Self { failures: failures.max(1), window, delay, accounts: Map::default() }
     }
 
     /// `Err(wait)` when `username`'s password may not be checked before `wait` has passed.
