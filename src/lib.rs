@@ -43,7 +43,8 @@
 //!   containers of serde values on the json (the SDK's file layout), Redis or null backend,
 //!   reached from a channel actor through [`service::Channel::storage`].
 //! - `platform` (feature `platform`, on by default): the embedded local Moobius platform, an
-//!   actix-web server speaking the protocol's WebSocket and HTTP API, with test controls; its
+//!   actix-http server speaking the protocol's HTTP API (an actix-web app) and WebSocket (each
+//!   upgraded connection owns its socket and runs in its own task), with test controls; its
 //!   studio (`platform::studio`: the page at `/`, the inspector's feed, fault controls,
 //!   recording), `platform::transcript` (conversations as normalised JSON lines) and
 //!   `platform::replay` (a transcript's users played against a live service, turn by turn).
