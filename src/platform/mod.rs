@@ -63,3 +63,16 @@ pub use studio::{
 };
 pub use traffic::{ConnectionTraffic, Peer, RefusedFrame, TrafficReport};
 pub use wire::WRITE_BACKLOG;
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary (a
+/// frame's text in the studio's feed, a close frame's reason).
+pub(crate) fn cut_at(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}

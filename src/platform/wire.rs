@@ -11,6 +11,7 @@
 //! reassembled from fragments at most `PlatformConfig::reassembly_limit`, and the unflushed
 //! output at most [`WRITE_BACKLOG`] before the connection stops taking input.
 
+use super::cut_at;
 use actix_codec::{Decoder as _, Framed};
 use actix_http::body::BodySize;
 use actix_http::h1;
@@ -306,7 +307,7 @@ impl Wire {
         if let Some(reason) = reason {
             payload.extend_from_slice(&u16::from(reason.code).to_be_bytes());
             if let Some(description) = &reason.description {
-                payload.extend_from_slice(truncated(description, CLOSE_REASON_MAX).as_bytes());
+                payload.extend_from_slice(cut_at(description, CLOSE_REASON_MAX).as_bytes());
             }
         }
         put_frame(&mut self.write, 0x8, &payload);
@@ -338,18 +339,6 @@ impl Wire {
         })
         .await;
     }
-}
-
-/// `text` cut to at most `max` bytes, at a character boundary.
-fn truncated(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 /// Writes one unmasked, final frame (a server's) with `opcode` and `payload`.
@@ -396,9 +385,9 @@ mod tests {
 
     #[test]
     fn close_reasons_fit_a_control_frame_at_a_char_boundary() {
-        assert_eq!(truncated("short", CLOSE_REASON_MAX), "short");
+        assert_eq!(cut_at("short", CLOSE_REASON_MAX), "short");
         let long = "é".repeat(100);
-        let cut = truncated(&long, CLOSE_REASON_MAX);
+        let cut = cut_at(&long, CLOSE_REASON_MAX);
         assert!(cut.len() <= CLOSE_REASON_MAX && cut.len() >= CLOSE_REASON_MAX - 1);
         assert!(long.starts_with(cut));
     }

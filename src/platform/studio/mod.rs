@@ -14,6 +14,7 @@ pub use record::{STUDIO_TRANSCRIPT_BYTES, STUDIO_TRANSCRIPT_FRAMES};
 pub(crate) use controls::routes;
 pub(crate) use feed::serve_feed;
 
+use super::cut_at;
 use super::hub::ConnId;
 use super::traffic::Peer;
 use serde::Serialize;
@@ -121,18 +122,6 @@ struct Numbered<'a> {
 /// Milliseconds since the Unix epoch.
 fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
-
-/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
-fn cut_at(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 impl Studio {
