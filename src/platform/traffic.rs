@@ -219,11 +219,26 @@ impl TrafficLog {
         self.counters.received(frame);
     }
 
+    /// Whether [`sent`](Self::sent) keeps the text (the record is on); when it does not, a
+    /// frame may be counted with [`sent_unkept`](Self::sent_unkept) without its text.
+    pub(crate) fn keeps_text(&self) -> bool {
+        self.record
+    }
+
+    /// A frame sent while [`keeps_text`](Self::keeps_text) is false: counted only.
+    pub(crate) fn sent_unkept(&self) {
+        self.counters.sent();
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner).traffic.sent_count += 1;
+    }
+
     pub(crate) fn sent(&self, text: &str) {
+        if !self.record {
+            return self.sent_unkept();
+        }
         self.counters.sent();
         let mut record = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         record.traffic.sent_count += 1;
-        if !self.record || record.traffic.sent.len() >= self.limit {
+        if record.traffic.sent.len() >= self.limit {
             return;
         }
         let budget = record.budget.clone();

@@ -264,6 +264,12 @@ impl Wire {
         put_frame(&mut self.write, 0x1, text.as_bytes());
     }
 
+    /// Queues a text frame whose text is `parts` one after the other, written in place (no
+    /// string joins them first).
+    pub(crate) fn text_parts(&mut self, parts: &[&str]) {
+        put_text_parts(&mut self.write, parts);
+    }
+
     /// Queues a pong with the ping's payload.
     pub(crate) fn pong(&mut self, payload: &[u8]) {
         put_frame(&mut self.write, 0xA, payload);
@@ -343,7 +349,21 @@ impl Wire {
 
 /// Writes one unmasked, final frame (a server's) with `opcode` and `payload`.
 fn put_frame(buf: &mut BytesMut, opcode: u8, payload: &[u8]) {
-    let len = payload.len();
+    put_header(buf, opcode, payload.len());
+    buf.put_slice(payload);
+}
+
+/// Writes one server text frame whose payload is `parts` joined.
+fn put_text_parts(buf: &mut BytesMut, parts: &[&str]) {
+    put_header(buf, 0x1, parts.iter().map(|part| part.len()).sum());
+    for part in parts {
+        buf.put_slice(part.as_bytes());
+    }
+}
+
+/// Writes the header of an unmasked, final frame with `opcode` and a payload of `len` bytes,
+/// with room reserved for the payload.
+fn put_header(buf: &mut BytesMut, opcode: u8, len: usize) {
     buf.reserve(len + 10);
     buf.put_u8(0x80 | opcode);
     if len < 126 {
@@ -355,7 +375,6 @@ fn put_frame(buf: &mut BytesMut, opcode: u8, payload: &[u8]) {
         buf.put_u8(127);
         buf.put_u64(len as u64);
     }
-    buf.put_slice(payload);
 }
 
 #[cfg(test)]
@@ -380,6 +399,19 @@ mod tests {
             let mut pong = BytesMut::new();
             put_frame(&mut pong, 0xA, &text.as_bytes()[..len.min(125)]);
             assert_eq!(pong, encoded(ws::Message::Pong(Bytes::from(text[..len.min(125)].to_owned()))));
+        }
+    }
+
+    #[test]
+    fn a_frame_written_in_parts_is_the_frame_of_the_joined_text() {
+        for len in [0, 1, 125, 126, 127, 65_535, 65_536, 70_000] {
+            let text = "é".repeat(len / 2) + &"x".repeat(len % 2);
+            for cut in [0, text.len() / 2 - text.len() / 2 % 2, text.len()] {
+                let (head, tail) = text.split_at(cut);
+                let mut parts = BytesMut::new();
+                put_text_parts(&mut parts, &[head, "", tail]);
+                assert_eq!(parts, encoded(ws::Message::Text(text.clone().into())), "{len} cut at {cut}");
+            }
         }
     }
 

@@ -10,6 +10,7 @@ use super::traffic::{Peer, TrafficLog};
 use super::wire::{self, FLUSH_BATCH, WRITE_BACKLOG, Wire, WireError, WsMessage};
 use crate::protocol::{
     Context, ErrorEvent as ErrorFrame, Event, Frame, Incoming, Receipt, ReceiptKind, Request, ResumeGap,
+    needs_escape,
 };
 use actix_codec::Framed;
 use actix_http::h1;
@@ -59,35 +60,46 @@ pub(crate) async fn not_upgraded() -> actix_web::HttpResponse {
     }))
 }
 
-/// Composes an event frame from the shared body: the same text [`Incoming::encode`] writes.
-pub(crate) fn compose(kind: &str, seq: u64, body: &str) -> String {
-    let mut text = String::with_capacity(body.len() + kind.len() + 40);
-    text.push_str(r#"{"type":""#);
-    text.push_str(kind);
-    text.push_str(r#"","seq":"#);
-    text.push_str(itoa::Buffer::new().format(seq));
-    text.push_str(r#","body":"#);
-    text.push_str(body);
-    text.push('}');
-    text
+/// The text of an event frame in its parts, in order, around the shared body: joined, what
+/// [`Incoming::encode`] writes.
+fn event_parts<'a>(kind: &'a str, seq: &'a str, body: &'a str) -> [&'a str; 7] {
+    [r#"{"type":""#, kind, r#"","seq":"#, seq, r#","body":"#, body, "}"]
 }
 
-fn render(out: &Out) -> String {
-    match out {
-        Out::Event { kind, seq, body } => compose(kind, *seq, body),
-        Out::Gap { from_seq, to_seq } => Incoming {
-            seq: None,
-            event: Event::ResumeGap(ResumeGap { from_seq: *from_seq, to_seq: *to_seq }),
-        }
-        .encode(),
+/// Composes an event frame from the shared body (what the tests compare with
+/// [`Incoming::encode`]).
+#[cfg(test)]
+fn compose(kind: &str, seq: u64, body: &str) -> String {
+    event_parts(kind, itoa::Buffer::new().format(seq), body).concat()
+}
+
+fn render_gap(from_seq: u64, to_seq: u64) -> String {
+    Incoming { seq: None, event: Event::ResumeGap(ResumeGap { from_seq, to_seq }) }.encode()
+}
+
+/// The text of an accepted receipt in its parts, when its two strings need no escaping (every
+/// request id the SDK and this crate make, every frame type): joined, what the full encoder
+/// writes (a unit test holds the two equal).
+fn accepted_parts<'a>(request_id: &'a str, origin_type: &'a str) -> Option<[&'a str; 5]> {
+    if needs_escape(request_id.as_bytes()) || needs_escape(origin_type.as_bytes()) {
+        return None;
     }
+    Some([
+        r#"{"type":"copy","body":{"request_id":""#,
+        request_id,
+        r#"","origin_type":""#,
+        origin_type,
+        r#"","status":true,"context":{}}}"#,
+    ])
 }
 
-/// The receipt of one request. An accepted one (every frame of a flood) is written straight into
-/// one buffer, its two strings escaped by serde_json, byte for byte what the full encoder writes
-/// (a unit test holds the two equal); a refusal goes through the full encoder.
+/// The receipt of one request: an accepted one from its parts, or with its strings escaped by
+/// serde_json; a refusal through the full encoder.
 fn receipt(request_id: &str, origin_type: &str, verdict: &Result<(), String>) -> String {
     if verdict.is_ok() {
+        if let Some(parts) = accepted_parts(request_id, origin_type) {
+            return parts.concat();
+        }
         let mut out = Vec::with_capacity(96 + request_id.len() + origin_type.len());
         out.extend_from_slice(br#"{"type":"copy","body":{"request_id":"#);
         let escaped = serde_json::to_writer(&mut out, request_id)
@@ -301,7 +313,7 @@ impl Connection {
             Input::Message(Some(Err(error))) => Some(End::Close(error.close_reason())),
             Input::Message(Some(Ok(message))) => self.on_message(message),
             Input::Out(Some(out)) => {
-                self.write(render(&out));
+                self.write_out(&out);
                 None
             }
             Input::Due => {
@@ -319,6 +331,32 @@ impl Connection {
             return self.write_now(&text);
         }
         self.delayed.push_back((Instant::now() + Duration::from_millis(latency), text));
+    }
+
+    /// Writes an event the hub sent.
+    fn write_out(&mut self, out: &Out) {
+        match out {
+            Out::Event { kind, seq, body } => {
+                self.write_parts(&event_parts(kind, itoa::Buffer::new().format(*seq), body));
+            }
+            Out::Gap { from_seq, to_seq } => self.write(render_gap(*from_seq, *to_seq)),
+        }
+    }
+
+    /// Writes the frame whose text is `parts` joined: straight into the wire when nothing keeps
+    /// or delays its text (no traffic record, no studio feed or transcript, no latency), else
+    /// joined and written as [`write`](Self::write) does.
+    fn write_parts(&mut self, parts: &[&str]) {
+        let through = self.delayed.is_empty()
+            && self.latency.load(Ordering::Acquire) == 0
+            && !self.traffic.keeps_text()
+            && !self.shared.studio.wants_frames();
+        if through {
+            self.traffic.sent_unkept();
+            self.wire.text_parts(parts);
+        } else {
+            self.write(parts.concat());
+        }
     }
 
     /// Writes the late frames that are due.
@@ -397,7 +435,10 @@ impl Connection {
             Some(identity) => self.shared.hub().handle(identity, &request),
         };
         match (request_id, verdict) {
-            (Some(id), Ok(())) => self.write(receipt(id, origin_type, &Ok(()))),
+            (Some(id), Ok(())) => match accepted_parts(id, origin_type) {
+                Some(parts) => self.write_parts(&parts),
+                None => self.write(receipt(id, origin_type, &Ok(()))),
+            },
             (_, Err(reason)) => self.refuse(request_id, origin_type, reason),
             (None, Ok(())) => {}
         }
@@ -422,7 +463,7 @@ impl Connection {
                     self.write(receipt(id, origin_type, &Ok(())));
                 }
                 for out in &replay {
-                    self.write(render(out));
+                    self.write_out(out);
                 }
                 None
             }

@@ -12,16 +12,31 @@ use super::message::{MessageBody, MessageContent};
 use serde::Serialize;
 
 /// Whether serde_json would escape some byte of `s` (a control character, `"` or `\`).
-/// Branch-free over 16-byte chunks, so the compiler vectorises it.
-fn needs_escape(s: &[u8]) -> bool {
-    let mut chunks = s.chunks_exact(16);
-    let bad = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
-    for chunk in &mut chunks {
-        if chunk.iter().fold(false, |acc, &b| acc | bad(b)) {
-            return true;
+pub(crate) fn needs_escape(s: &[u8]) -> bool {
+    plain_prefix(s) < s.len()
+}
+
+/// How many bytes `s` starts with that JSON writes and reads as they are: the index of its first
+/// control character, `"` or `\`, or its length. Eight bytes at a time (a SWAR test on `u64`s:
+/// a byte below 0x20, or equal to `"` or `\`, sets its top bit in the mask; the lowest set bit
+/// is exact, since borrows only run upwards), the tail one at a time.
+pub(crate) fn plain_prefix(s: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let mut at = 0;
+    for chunk in s.chunks_exact(8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let hits =
+            below(x, 0x20) | below(x ^ (ONES * u64::from(b'"')), 1) | below(x ^ (ONES * u64::from(b'\\')), 1);
+        if hits != 0 {
+            return at + (hits.trailing_zeros() / 8) as usize;
         }
+        at += 8;
     }
-    chunks.remainder().iter().any(|&b| bad(b))
+    at + s[at..].iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\').unwrap_or(s.len() - at)
 }
 
 /// Writes `s` as a JSON string.
@@ -54,6 +69,23 @@ fn key(out: &mut Vec<u8>, key: &str) {
 
 /// Writes a message body as [`MessageBody`]'s `Serialize` does.
 pub(crate) fn push_message_body(out: &mut Vec<u8>, body: &MessageBody) {
+    push_message(out, body, None);
+}
+
+/// What the platform sets on a message it delivers: who speaks it, its fresh id and the time.
+#[cfg_attr(not(feature = "platform"), allow(dead_code))]
+pub(crate) struct Stamp<'a> {
+    /// The sender shown.
+    pub(crate) sender: &'a str,
+    /// The platform's id of the message.
+    pub(crate) message_id: &'a str,
+    /// Milliseconds since the epoch.
+    pub(crate) timestamp: i64,
+}
+
+/// Writes `body`, with `stamp`'s fields in place of its own and its context `{}` when it has
+/// none, when there is a stamp: what serializing that stamped copy writes, with no copy made.
+fn push_message(out: &mut Vec<u8>, body: &MessageBody, stamp: Option<&Stamp<'_>>) {
     out.extend_from_slice(b"{\"subtype\":");
     push_str(out, body.content.subtype());
     key(out, "channel_id");
@@ -72,34 +104,47 @@ pub(crate) fn push_message_body(out: &mut Vec<u8>, body: &MessageBody) {
         key(out, "recipients");
         push_str(out, recipients);
     }
-    if let Some(sender) = &body.sender {
+    let (sender, message_id, timestamp) = match stamp {
+        Some(stamp) => (Some(stamp.sender), Some(stamp.message_id), Some(stamp.timestamp)),
+        None => (body.sender.as_deref(), body.message_id.as_deref(), body.timestamp),
+    };
+    if let Some(sender) = sender {
         key(out, "sender");
         push_str(out, sender);
     }
-    if let Some(message_id) = &body.message_id {
+    if let Some(message_id) = message_id {
         key(out, "message_id");
         push_str(out, message_id);
     }
-    if let Some(timestamp) = body.timestamp {
+    if let Some(timestamp) = timestamp {
         key(out, "timestamp");
         out.extend_from_slice(itoa::Buffer::new().format(timestamp).as_bytes());
     }
-    if let Some(context) = &body.context {
-        key(out, "context");
-        if context.is_empty() {
-            out.extend_from_slice(b"{}");
-        } else {
+    match &body.context {
+        Some(context) if !context.is_empty() => {
+            key(out, "context");
             push_serde(out, context);
         }
+        Some(_) => out.extend_from_slice(b",\"context\":{}"),
+        None if stamp.is_some() => out.extend_from_slice(b",\"context\":{}"),
+        None => {}
     }
     out.push(b'}');
 }
 
-/// A body's JSON text, as `serde_json::to_string(body)` gives it (what the platform delivers).
-#[cfg_attr(not(feature = "platform"), allow(dead_code))]
-pub(crate) fn message_body(body: &MessageBody) -> String {
+/// A body's JSON text, as `serde_json::to_string(body)` gives it (what the tests compare).
+#[cfg(test)]
+fn message_body(body: &MessageBody) -> String {
     let mut out = Vec::with_capacity(256);
     push_message_body(&mut out, body);
+    into_string(out)
+}
+
+/// The JSON text of `body` as the platform delivers it, stamped: what serde writes for a copy of it with `stamp`'s fields set and its context defaulted to `{}`.
+#[cfg_attr(not(feature = "platform"), allow(dead_code))]
+pub(crate) fn stamped_message_body(body: &MessageBody, stamp: &Stamp<'_>) -> String {
+    let mut out = Vec::with_capacity(192 + body.content.as_text().map_or(64, str::len));
+    push_message(&mut out, body, Some(stamp));
     into_string(out)
 }
 
@@ -195,9 +240,50 @@ mod tests {
     }
 
     #[test]
+    fn the_plain_prefix_ends_at_the_first_byte_to_escape_whatever_follows() {
+        let naive = |s: &[u8]| s.iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\').unwrap_or(s.len());
+        // Every byte value at every position of a word and its tail, after plain bytes of every
+        // kind (the borrows of the SWAR test run through 0x00, 0x1f, 0x21, 0x5b, 0x80 and 0xff).
+        for len in 0..20 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    for filler in [b'a', b' ', b'!', b'#', b'[', b']', 0x7f, 0x80, 0xff] {
+                        let mut s = vec![filler; len];
+                        s[at] = byte;
+                        for after in &mut s[at + 1..] {
+                            *after = byte.wrapping_add(1);
+                        }
+                        assert_eq!(plain_prefix(&s), naive(&s), "{s:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn bodies_are_written_as_serde_writes_them() {
         for body in bodies() {
             assert_eq!(message_body(&body), serde_json::to_string(&body).unwrap(), "{body:?}");
+        }
+    }
+
+    #[test]
+    fn stamped_bodies_are_written_as_their_stamped_copies_are() {
+        for mut body in bodies() {
+            for context in [None, Some(Context::new()), body.context.clone()] {
+                body.context = context;
+                for id in HOSTILE {
+                    let stamp = Stamp { sender: id, message_id: "m-1", timestamp: 1_722_014_904_438 };
+                    let copy = MessageBody {
+                        sender: Some(id.into()),
+                        message_id: Some("m-1".into()),
+                        timestamp: Some(1_722_014_904_438),
+                        context: Some(body.context.clone().unwrap_or_default()),
+                        ..body.clone()
+                    };
+                    assert_eq!(stamped_message_body(&body, &stamp), serde_json::to_string(&copy).unwrap());
+                }
+            }
         }
     }
 

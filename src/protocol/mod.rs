@@ -22,7 +22,7 @@ pub use action::{ActionBody, ActionKind, ButtonClick, MenuItemClick};
 pub use error::{DecodeError, DecodeErrorKind};
 pub use event::{ErrorEvent, Event, Incoming, Receipt, ReceiptKind, ResumeGap, UnknownEvent};
 #[cfg(feature = "platform")]
-pub(crate) use fast_json::message_body as message_json;
+pub(crate) use fast_json::{Stamp, needs_escape, stamped_message_body};
 pub(crate) use frame::new_request_id;
 pub use frame::{AUTH_ORIGIN, BuildError, ClickedMessage, Frame, Request, Resume, UpdatePayload, now_millis};
 pub use ids::{ChannelId, CharacterId, GroupId, MessageId, ServiceId};

@@ -11,8 +11,8 @@ use super::sessions::state_of;
 use super::{ConnId, Hub, Out, Verdict, new_id};
 use crate::platform::traffic::Peer;
 use crate::protocol::{
-    ActionBody, ActionKind, ChannelInfo, Context, Frame, MessageBody, UpdateBody, UpdateContent,
-    UpdatePayload, now_millis,
+    ActionBody, ActionKind, ChannelInfo, Context, Frame, MessageBody, Stamp, UpdateBody, UpdateContent,
+    UpdatePayload, now_millis, stamped_message_body,
 };
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -123,16 +123,8 @@ impl Hub {
         let channel = self.member_channel(user, &body.channel_id)?;
         let service = Self::bound_service(&body.channel_id, channel)?;
         let message_id = new_id();
-        let event = MessageBody {
-            channel_id: body.channel_id.clone(),
-            content: body.content.clone(),
-            recipients: body.recipients.clone(),
-            sender: Some(user.into()),
-            message_id: Some(message_id.clone().into()),
-            timestamp: Some(now_millis()),
-            context: Some(body.context.clone().unwrap_or_default()),
-        };
-        let text: Arc<str> = crate::protocol::message_json(&event).into();
+        let stamp = Stamp { sender: user, message_id: &message_id, timestamp: now_millis() };
+        let text: Arc<str> = stamped_message_body(body, &stamp).into();
         self.deliver_text(std::slice::from_ref(&service), "message_up", &text);
         self.remember_message(Delivered {
             channel_id: &body.channel_id,
@@ -175,33 +167,25 @@ impl Hub {
 
     fn message_down(&mut self, service: &str, body: &MessageBody) -> Verdict {
         let channel = self.service_channel(service, &body.channel_id)?;
-        let sender = body.sender.clone().unwrap_or_else(|| service.into());
-        let is_agent = self.agents.get(sender.as_str()).is_some_and(|a| a.service_id == service);
-        if sender != service && !is_agent && !channel.members.contains(sender.as_str()) {
+        let sender = body.sender.as_deref().unwrap_or(service);
+        let is_agent = self.agents.get(sender).is_some_and(|a| a.service_id == service);
+        if sender != service && !is_agent && !channel.members.contains(sender) {
             return Err(format!(
                 "sender `{sender}` is not a character of service `{service}` nor a member of the channel: create it with /service/character/create"
             ));
         }
         let to = self.recipients(channel, body.recipients.as_deref())?;
         let message_id = new_id();
-        let event = MessageBody {
-            channel_id: body.channel_id.clone(),
-            content: body.content.clone(),
-            recipients: body.recipients.clone(),
-            sender: Some(sender.clone()),
-            message_id: Some(message_id.clone().into()),
-            timestamp: Some(now_millis()),
-            context: Some(body.context.clone().unwrap_or_default()),
-        };
+        let stamp = Stamp { sender, message_id: &message_id, timestamp: now_millis() };
+        let text: Arc<str> = stamped_message_body(body, &stamp).into();
         if let Some(group) = &body.recipients {
             self.note_temp_group(&body.channel_id, group);
         }
-        let text: Arc<str> = crate::protocol::message_json(&event).into();
         self.deliver_text(&to, "message_down", &text);
         self.remember_message(Delivered {
             channel_id: &body.channel_id,
             message_id: &message_id,
-            sender: &sender,
+            sender,
             seen_by: to,
             body: text,
         });

@@ -143,6 +143,13 @@ impl Studio {
         self.enabled
     }
 
+    /// Whether [`frame`](Self::frame) takes frames' text: the feed is enabled or a transcript
+    /// is being recorded. When neither, a connection may write its frames without composing
+    /// their text first.
+    pub(crate) fn wants_frames(&self) -> bool {
+        self.enabled || self.recording.is_on()
+    }
+
     fn publish(&self, event: Event<'_>) {
         if !self.enabled {
             return;

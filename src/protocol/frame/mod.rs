@@ -1,8 +1,9 @@
 //! Frames: everything a client sends, built as typed values. The constructors are here, one per
 //! call of the reference SDK; the wire format (encoding byte-compatibly with the SDK, and the
-//! platform's decoder) is in [`wire`]. Building a frame never sends it (the SDK's dry run, for
-//! free).
+//! platform's decoder) is in [`wire`], the hand-written reader of message frames the decoder
+//! tries first in [`fast`]. Building a frame never sends it (the SDK's dry run, for free).
 
+mod fast;
 mod wire;
 
 use super::action::{ActionBody, ActionKind, ButtonClick, MenuItemClick};

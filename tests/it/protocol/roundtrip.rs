@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 /// Strings of every kind the wire must carry.
-fn text() -> BoxedStrategy<String> {
+pub(super) fn text() -> BoxedStrategy<String> {
     prop_oneof![
         Just(String::new()),
         any::<String>(),
@@ -222,7 +222,7 @@ fn update() -> BoxedStrategy<UpdateBody> {
         .boxed()
 }
 
-fn frame() -> BoxedStrategy<Frame> {
+pub(super) fn frame() -> BoxedStrategy<Frame> {
     let resume = option::of(any::<u64>().prop_map(|seq| Resume { seq }));
     prop_oneof![
         Just(Frame::Heartbeat),

@@ -11,7 +11,7 @@ use moobius::protocol::{
 };
 use serde_json::Value;
 
-fn rows(file: &str) -> Vec<Value> {
+pub(super) fn rows(file: &str) -> Vec<Value> {
     let path = vectors_dir().join(file);
     let text =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
