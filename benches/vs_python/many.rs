@@ -27,6 +27,9 @@ pub(crate) struct Many {
     pub(crate) last_p50: Duration,
     pub(crate) last_max: Duration,
     pub(crate) platform_us_per_recipient: f64,
+    /// Of which in the platform's own code (utime) and in the kernel (stime).
+    pub(crate) platform_user_us_per_recipient: f64,
+    pub(crate) platform_kernel_us_per_recipient: f64,
     pub(crate) setup: Duration,
 }
 
@@ -100,6 +103,7 @@ pub(crate) async fn many_users(
 
     let mut lasts = Vec::with_capacity(messages);
     let before = clocks.sample();
+    let split_before = clocks.platform_split();
     for m in 0..messages {
         let frame = Frame::message_down(
             w.service_id.clone(),
@@ -121,6 +125,8 @@ pub(crate) async fn many_users(
         assert!(receipt.status, "fan-out message {m} refused: {:?}", receipt.reason());
     }
     let (_, platform) = clocks.sample().since(&before);
+    let split_after = clocks.platform_split();
+    let per_recipient = |seconds: f64| seconds * 1e6 / (messages * users) as f64;
     for reader in readers {
         reader.abort();
     }
@@ -133,7 +139,9 @@ pub(crate) async fn many_users(
         messages,
         last_p50: percentile(&lasts, 0.5),
         last_max: *lasts.last().unwrap(),
-        platform_us_per_recipient: platform * 1e6 / (messages * users) as f64,
+        platform_us_per_recipient: per_recipient(platform),
+        platform_user_us_per_recipient: per_recipient(split_after.0 - split_before.0),
+        platform_kernel_us_per_recipient: per_recipient(split_after.1 - split_before.1),
         setup,
     }
 }

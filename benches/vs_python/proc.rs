@@ -17,13 +17,21 @@ pub(crate) fn clock_ticks() -> f64 {
 
 /// utime + stime of a `/proc/.../stat` file, in seconds.
 pub(crate) fn cpu_of(path: &str, ticks: f64) -> f64 {
+    let (user, kernel) = cpu_split_of(path, ticks);
+    user + kernel
+}
+
+/// (utime, stime) of a `/proc/.../stat` file, in seconds: the time in the process's own code
+/// and the time in the kernel on its behalf (its syscalls: for the platform, mostly the TCP
+/// stack's, which on loopback also does the receiving side's work).
+pub(crate) fn cpu_split_of(path: &str, ticks: f64) -> (f64, f64) {
     let stat = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     // Fields after the command name (which may hold spaces) start at field 3, the state.
     let rest = &stat[stat.rfind(')').expect("a stat line") + 2..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let utime: u64 = fields[11].parse().unwrap();
     let stime: u64 = fields[12].parse().unwrap();
-    (utime + stime) as f64 / ticks
+    (utime as f64 / ticks, stime as f64 / ticks)
 }
 
 /// A `/proc/<pid>/status` field in KiB (`VmRSS`, `VmHWM`).
@@ -58,6 +66,11 @@ impl Clocks {
             process: cpu_of("/proc/self/stat", self.ticks),
             helper: self.helper.map_or(0.0, |tid| cpu_of(&format!("/proc/self/task/{tid}/stat"), self.ticks)),
         }
+    }
+
+    /// The platform's (user, kernel) CPU, seconds.
+    pub(crate) fn platform_split(&self) -> (f64, f64) {
+        cpu_split_of(&format!("/proc/{}/stat", self.platform), self.ticks)
     }
 
     pub(crate) fn with_helper(self, helper: &Helper) -> Self {
