@@ -6,7 +6,9 @@
 //! sit beside it.
 //!
 //! - [`protocol`]: the wire format as typed values, serde only. [`protocol::Frame`] is everything
-//!   a client sends, [`protocol::Incoming`] / [`protocol::Event`] everything it receives.
+//!   a client sends, [`protocol::Incoming`] / [`protocol::Event`] everything it receives. The
+//!   frames that come in floods are written, and read on the platform, by hand-written code
+//!   held byte-equal to serde's (message frames, receipts).
 //! - [`client`]: the client runtime, a set of actors behind one [`client::Runtime`] handle:
 //!   - connection actor (supervised by actix `Supervisor`): one WebSocket at a time; logs in
 //!     first on every connect, decodes inbound frames, drops already-handled `seq`s, reconnects
@@ -27,12 +29,12 @@
 //!   - channel actors: the user's own actix actors, one per channel (or one shared), receiving
 //!     [`service::ChannelEvent`] messages and sending typed action messages
 //!     ([`service::action`]) to a role-typed [`service::Outbox`], which answers with receipts;
-//!   - keeper actors (one per channel actor): make it with the user's factory, hand it its
-//!     events one at a time and in order, restart it on an error or panic with a bounded count
-//!     and a backoff ([`service::RestartPolicy`]), hold events during a restart;
 //!   - router actor: the runtime's handler for one service; resolves group ids to character
 //!     ids (cached; a lookup holds only its own channel's queue) and routes each event to its
-//!     channel's keeper;
+//!     channel's actor. It supervises each channel actor in a slot of its own (no actor more
+//!     per channel): makes it with the user's factory, hands it its events one at a time and in
+//!     order, restarts it on an error or panic with a bounded count and a backoff
+//!     ([`service::RestartPolicy`]), holds events during a restart;
 //!   - outbox actor: turns action messages into frames in order, character lists into group
 //!     ids, and reports each frame's receipt to whoever awaits it;
 //!   - [`service::Service`]: the short callback form, an adapter over the core
