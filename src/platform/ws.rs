@@ -343,6 +343,14 @@ impl Connection {
         }
     }
 
+    /// Writes the receipt of an accepted request: in parts when its strings need no escaping.
+    fn write_accepted(&mut self, request_id: &str, origin_type: &str) {
+        match accepted_parts(request_id, origin_type) {
+            Some(parts) => self.write_parts(&parts),
+            None => self.write(receipt(request_id, origin_type, &Ok(()))),
+        }
+    }
+
     /// Writes the frame whose text is `parts` joined: straight into the wire when nothing keeps
     /// or delays its text (no traffic record, no studio feed or transcript, no latency), else
     /// joined and written as [`write`](Self::write) does.
@@ -435,10 +443,7 @@ impl Connection {
             Some(identity) => self.shared.hub().handle(identity, &request),
         };
         match (request_id, verdict) {
-            (Some(id), Ok(())) => match accepted_parts(id, origin_type) {
-                Some(parts) => self.write_parts(&parts),
-                None => self.write(receipt(id, origin_type, &Ok(()))),
-            },
+            (Some(id), Ok(())) => self.write_accepted(id, origin_type),
             (_, Err(reason)) => self.refuse(request_id, origin_type, reason),
             (None, Ok(())) => {}
         }
@@ -460,7 +465,7 @@ impl Connection {
                 self.shared.studio.logged_in(self.id, &identity);
                 self.identity = Some(identity);
                 if let Some(id) = request_id {
-                    self.write(receipt(id, origin_type, &Ok(())));
+                    self.write_accepted(id, origin_type);
                 }
                 for out in &replay {
                     self.write_out(out);
